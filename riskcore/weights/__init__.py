@@ -1,0 +1,1 @@
+"""Indicator weighting: entropy (objective), AHP (subjective) and their combination."""
