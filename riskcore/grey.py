@@ -36,7 +36,7 @@ class GreyResult:
 
     Attributes
     ----------
-    normalised : DataFrame
+    normalised : DataFrame (property)
         Min-max normalised values z in [0, 1], 1 = best (a constant column is 1).
     coefficients : DataFrame
         xi_ij; they do not depend on the weights, so :meth:`regrade` reuses them.
@@ -50,7 +50,6 @@ class GreyResult:
         Set when ``weights="entropy"`` computed the weights in the same pass.
     """
 
-    normalised: pd.DataFrame
     coefficients: pd.DataFrame
     grades: pd.Series
     weights: pd.Series
@@ -58,6 +57,21 @@ class GreyResult:
     delta_min: float
     delta_max: float
     entropy: EntropyResult | None = field(default=None)
+    _normaliser: tuple[FloatArray, FloatArray, FloatArray, np.ndarray] | None = field(default=None, repr=False)
+    _normalised: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def normalised(self) -> pd.DataFrame:
+        """Min-max normalised values z in [0, 1], 1 = best; a constant column is 1.
+
+        On big books it is recomputed on demand from the input rather than kept twice.
+        """
+        if self._normalised is not None:
+            return self._normalised
+        assert self._normaliser is not None
+        x, offset, scale, constant = self._normaliser
+        z = np.where(constant, 1.0, (x - offset) / np.where(constant, 1.0, scale))
+        return pd.DataFrame(z, index=self.coefficients.index, columns=self.coefficients.columns, copy=False)
 
     def regrade(self, weights: Any) -> pd.Series:
         """Grades for new weights (sequence or Series keyed by indicator, summing to 1).
@@ -136,19 +150,15 @@ def grey_relational(
 
     offset, scale, constant = minmax_normalise(x, benefit)
     safe_scale = np.where(constant, 1.0, scale)
+    z: FloatArray | None = None
     if _kernels.use_kernels(x):
-        xi = np.empty_like(x)
-        sums = _kernels.normalised_sums(
-            x, offset, scale, constant, want_entropy=want_entropy, rho=rho, xi=xi
-        )
-        # In the kernel Delta_min = 0 and Delta_max = 1 are exact: a non-constant column
-        # has z = 0 and z = 1 at its extremes; constant columns have Delta = 0.
-        delta_min = 0.0
-        delta_max = 0.0 if constant.all() else 1.0
-        if delta_max == 0.0:
-            xi.fill(1.0)
-        z = None
+        # Delta_min = 0 and Delta_max = 1 exactly: a non-constant column has z = 0 and
+        # z = 1 at its extremes (x - min over max - min divides equal numbers), constant
+        # columns have Delta = 0.
+        delta_min, delta_max = 0.0, (0.0 if constant.all() else 1.0)
+        xi = np.ones_like(x) if delta_max == 0.0 else _kernels.grey_coefficients(x, offset, scale, constant, rho)
         if want_entropy:
+            sums = _kernels.entropy_sums(x, offset, scale, constant)
             entropy_result = _entropy_from_sums(sums, constant, x.shape[0], m.columns)
     else:
         z = (x - offset) / safe_scale
@@ -172,11 +182,7 @@ def grey_relational(
     else:
         w = as_weight_vector(weights, m.columns)
     grades = xi @ w
-    if z is None:
-        # Big books: the normalised matrix is rebuilt on demand rather than stored twice.
-        z = np.where(constant, 1.0, (x - offset) / safe_scale)
     return GreyResult(
-        normalised=pd.DataFrame(z, index=m.rows, columns=m.columns, copy=False),
         coefficients=pd.DataFrame(xi, index=m.rows, columns=m.columns, copy=False),
         grades=pd.Series(grades, index=m.rows, name="grade"),
         weights=pd.Series(w, index=m.columns, name="weight"),
@@ -184,6 +190,8 @@ def grey_relational(
         delta_min=delta_min,
         delta_max=delta_max,
         entropy=entropy_result,
+        _normaliser=None if z is not None else (x, offset, scale, constant),
+        _normalised=None if z is None else pd.DataFrame(z, index=m.rows, columns=m.columns, copy=False),
     )
 
 

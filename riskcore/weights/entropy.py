@@ -151,7 +151,7 @@ def entropy_weights(
 
     ln_n = np.log(n)
     if _kernels.use_kernels(x):
-        s, sl = _kernels.normalised_sums(x, offset, scale, constant, shift=shift)
+        s, sl = _kernels.entropy_sums(x, offset, scale, constant, shift=shift)
         with np.errstate(divide="ignore", invalid="ignore"):
             # sum p ln p = (1/S) sum q ln q - ln S, with p = q / S.
             entropy = -(sl / s - np.log(s)) / ln_n
