@@ -1,0 +1,660 @@
+"""The default SME credit-risk indicator system and the borrower × indicator matrix.
+
+The system follows DOMAIN.md §3.2: seven criteria (:data:`CRITERIA`) and 23 indicators
+(:data:`DEFAULT_INDICATORS`), each with a direction (``"benefit"``: higher is better for
+the borrower, ``"cost"``: higher is worse). :func:`build_indicator_matrix` turns a loan
+book (canonical loan table, DOMAIN.md §2.1) and the borrowers' annual financials
+(§2.2) into one row per borrower with a live loan at a snapshot date, with no missing
+or infinite value left: every imputation is counted and reported.
+
+Financials lag rule
+-------------------
+At a snapshot in year *Y* the applicable financial statements are those of the latest
+``report_period < Y`` (the annual report for *Y* − 1 is filed by May of *Y*; a bank
+uses last year's statements throughout *Y*). A borrower with no such period (a young
+firm) uses its earliest available period instead. See :func:`applicable_financials`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Final, Literal, TypeAlias
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "CRITERIA",
+    "DEFAULT_INDICATORS",
+    "GUARANTEE_SCORES",
+    "INDICATOR_BOUNDS",
+    "MISSING_POLICY",
+    "TAX_CREDIT_SCORES",
+    "Indicator",
+    "IndicatorMatrix",
+    "applicable_financials",
+    "build_indicator_matrix",
+    "indicator_table",
+]
+
+DirectionCode: TypeAlias = Literal["benefit", "cost"]
+
+# ============================================================================ THE SYSTEM
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    """One indicator of the evaluation system.
+
+    Attributes
+    ----------
+    key
+        Stable code, e.g. ``"asset_liability_ratio"``.
+    criterion
+        Key of the criterion (准则层) it belongs to, e.g. ``"financial"``.
+    direction
+        ``"benefit"`` (higher is better for the borrower) or ``"cost"``.
+    source
+        Column or formula it is computed from (canonical column names).
+    unit
+        ``"ratio"``, ``"times"``, ``"years"``, ``"days"``, ``"count"``, ``"score"``.
+    """
+
+    key: str
+    criterion: str
+    direction: DirectionCode
+    source: str
+    unit: str
+
+    def __post_init__(self) -> None:
+        if self.direction not in ("benefit", "cost"):
+            raise ValueError(f"direction of {self.key!r} must be 'benefit' or 'cost'; got {self.direction!r}")
+
+
+CRITERIA: Final[tuple[str, ...]] = (
+    "financial", "operational", "market", "credit", "guarantee", "compliance", "owner",
+)
+"""Criterion keys, in display order."""
+
+DEFAULT_INDICATORS: Final[tuple[Indicator, ...]] = (
+    Indicator("asset_liability_ratio", "financial", "cost", "total_liabilities / total_assets", "ratio"),
+    Indicator("current_ratio", "financial", "benefit", "current_assets / current_liabilities", "times"),
+    Indicator("quick_ratio", "financial", "benefit",
+              "(current_assets - inventory) / current_liabilities", "times"),
+    Indicator("interest_coverage", "financial", "benefit", "ebit / interest_expense", "times"),
+    Indicator("roa", "financial", "benefit", "net_profit / total_assets", "ratio"),
+    Indicator("net_margin", "financial", "benefit", "net_profit / revenue", "ratio"),
+    Indicator("revenue_growth", "financial", "benefit", "revenue / revenue_prev - 1", "ratio"),
+    Indicator("ocf_to_current_liabilities", "financial", "benefit",
+              "operating_cash_flow / current_liabilities", "times"),
+    Indicator("years_in_operation", "operational", "benefit", "as_of - established_date", "years"),
+    Indicator("asset_turnover", "operational", "benefit", "revenue / total_assets", "times"),
+    Indicator("customer_concentration", "operational", "cost", "top_customer_share", "ratio"),
+    Indicator("industry_npl_ratio", "market", "cost",
+              "NPL balance / balance of the borrower's industry_code in the book at as_of", "ratio"),
+    Indicator("max_dpd_12m", "credit", "cost", "max dpd over the snapshots in (as_of - 12 months, as_of]", "days"),
+    Indicator("overdue_episodes_12m", "credit", "cost",
+              "number of snapshots in (as_of - 12 months, as_of] with dpd > 0", "count"),
+    Indicator("owner_credit_overdues", "credit", "cost", "owner_credit_overdues", "count"),
+    Indicator("tax_credit_score", "credit", "benefit", "tax_credit_rating: A=5 B=4 M=3 C=2 D=1", "score"),
+    Indicator("relationship_years", "credit", "benefit", "as_of - bank_relationship_start", "years"),
+    Indicator("guarantee_score", "guarantee", "benefit",
+              "balance-weighted guarantee_type score: credit=1 guarantee=2 mixed=3 pledge=4 mortgage=4",
+              "score"),
+    Indicator("collateral_coverage", "guarantee", "benefit", "sum(collateral_value) / sum(balance)", "ratio"),
+    Indicator("external_guarantee_ratio", "guarantee", "cost", "external_guarantees / equity", "ratio"),
+    Indicator("litigation_count", "compliance", "cost", "litigation_count", "count"),
+    Indicator("admin_penalties", "compliance", "cost", "admin_penalties", "count"),
+    Indicator("owner_experience_years", "owner", "benefit", "owner_experience_years", "years"),
+)
+"""The default system, in criterion order."""
+
+GUARANTEE_SCORES: Final[dict[str, float]] = {
+    "credit": 1.0, "guarantee": 2.0, "mixed": 3.0, "pledge": 4.0, "mortgage": 4.0,
+}
+"""Guarantee strength on a 1-4 ordinal scale: unsecured credit (信用) 1, third-party
+guarantee (保证) 2, mixed (组合) 3, pledge (质押) and mortgage (抵押) 4."""
+
+_GUARANTEE_ALIASES: Final[dict[str, str]] = {
+    "信用": "credit", "保证": "guarantee", "抵押": "mortgage", "质押": "pledge", "组合": "mixed",
+}
+
+TAX_CREDIT_SCORES: Final[dict[str, float]] = {"A": 5.0, "B": 4.0, "M": 3.0, "C": 2.0, "D": 1.0}
+"""纳税信用级别 as an ordinal score (A best)."""
+
+INDICATOR_BOUNDS: Final[dict[str, tuple[float, float]]] = {
+    "asset_liability_ratio": (0.0, 5.0),
+    "current_ratio": (0.0, 10.0),
+    "quick_ratio": (0.0, 10.0),
+    "interest_coverage": (-50.0, 50.0),
+    "roa": (-1.0, 1.0),
+    "net_margin": (-1.0, 1.0),
+    "revenue_growth": (-1.0, 5.0),
+    "ocf_to_current_liabilities": (-5.0, 5.0),
+    "years_in_operation": (0.0, np.inf),
+    "asset_turnover": (0.0, 20.0),
+    "customer_concentration": (0.0, 1.0),
+    "industry_npl_ratio": (0.0, 1.0),
+    "max_dpd_12m": (0.0, np.inf),
+    "overdue_episodes_12m": (0.0, np.inf),
+    "owner_credit_overdues": (0.0, np.inf),
+    "tax_credit_score": (1.0, 5.0),
+    "relationship_years": (0.0, np.inf),
+    "guarantee_score": (1.0, 4.0),
+    "collateral_coverage": (0.0, 3.0),
+    "external_guarantee_ratio": (0.0, 10.0),
+    "litigation_count": (0.0, np.inf),
+    "admin_penalties": (0.0, np.inf),
+    "owner_experience_years": (0.0, np.inf),
+}
+"""Winsorising bounds (applied before imputation) so that a few extreme ratios do not
+dominate min-max normalisation; an upper bound is also the value of a ratio whose
+denominator is zero where that means "no burden" (see :func:`build_indicator_matrix`)."""
+
+MISSING_POLICY: Final[str] = "industry_median"
+"""Missing/undefined values → median of the same industry section among the rated
+borrowers at the snapshot; fallback: overall median; fallback when the whole column is
+missing: 0.0."""
+
+_DAYS_PER_YEAR: Final[float] = 365.25
+
+
+def indicator_table(indicators: Sequence[Indicator] = DEFAULT_INDICATORS) -> pd.DataFrame:
+    """The system as a frame indexed by key with criterion, direction, source and unit."""
+    return pd.DataFrame(
+        [(i.key, i.criterion, i.direction, i.source, i.unit) for i in indicators],
+        columns=["key", "criterion", "direction", "source", "unit"],
+    ).set_index("key")
+
+
+# ============================================================================ RESULT TYPE
+
+
+@dataclass(frozen=True, eq=False)
+class IndicatorMatrix:
+    """Borrower × indicator matrix at one snapshot.
+
+    Attributes
+    ----------
+    values
+        Index ``borrower_id``, columns = indicator keys, float64, all finite.
+    directions
+        Indicator key → ``"benefit"`` / ``"cost"``.
+    criteria
+        Indicator key → criterion key.
+    borrowers
+        Index ``borrower_id``: ``borrower_name``, ``branch_id``, ``branch_name``,
+        ``industry_code``, ``industry_name`` (from the borrower's largest live loan),
+        ``balance`` (sum over live loans), ``loan_count``, ``worst_class`` (max final
+        class 1-5, final = max(reported, 2023 DPD floor)), ``max_dpd`` (current),
+        ``default_flag`` (any live loan with final class ≥ 3), ``report_period`` (the
+        financial period used, ``<NA>`` if none).
+    missing
+        Indicator key → number of borrowers whose value was missing or undefined and
+        imputed.
+    imputed
+        Same shape as ``values``: True where the cell was imputed.
+    policy
+        Name of the missing-value policy (:data:`MISSING_POLICY`).
+    as_of
+        The snapshot date.
+    indicators
+        The indicator definitions, in column order.
+    """
+
+    values: pd.DataFrame
+    directions: pd.Series
+    criteria: pd.Series
+    borrowers: pd.DataFrame
+    missing: pd.Series
+    imputed: pd.DataFrame
+    policy: str
+    as_of: pd.Timestamp
+    indicators: tuple[Indicator, ...]
+
+
+# ============================================================================ HELPERS
+
+
+def _num(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Column as float64 (NaN where absent or not numeric)."""
+    if column not in frame.columns:
+        return pd.Series(np.nan, index=frame.index, dtype=np.float64)
+    return pd.to_numeric(frame[column], errors="coerce").astype(np.float64)
+
+
+def _dates(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame.columns:
+        return pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us]")
+    col = frame[column]
+    if pd.api.types.is_datetime64_any_dtype(col):
+        return col
+    return pd.to_datetime(col, errors="coerce")
+
+
+def _years_between(start: pd.Series, as_of: pd.Timestamp) -> pd.Series:
+    days = (as_of - start).dt.days.astype(np.float64)
+    return days / _DAYS_PER_YEAR
+
+
+def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
+    """num / den with NaN where den ≤ 0 or either side is missing."""
+    ok = den > 0
+    return (num / den.where(ok)).astype(np.float64)
+
+
+def _final_class(five_class: pd.Series, dpd: pd.Series) -> pd.Series:
+    """max(reported class, 2023 Measures DPD floor); a missing reported class counts as 1.
+
+    Floors: DPD ≥ 1 → 2, > 90 → 3, > 270 → 4, > 360 → 5 (DOMAIN.md §1.2).
+    """
+    d = dpd.fillna(0).to_numpy(dtype=np.float64)
+    floor = 1 + (d >= 1).astype(np.int64) + (d > 90) + (d > 270) + (d > 360)
+    reported = five_class.fillna(1).to_numpy(dtype=np.float64).astype(np.int64)
+    return pd.Series(np.maximum(reported, floor), index=five_class.index, dtype=np.int64)
+
+
+def _normalise_guarantee(g: pd.Series) -> pd.Series:
+    text = g.astype("str").str.strip().str.lower()
+    return text.replace(_GUARANTEE_ALIASES)
+
+
+def applicable_financials(borrowers: pd.DataFrame, as_of: pd.Timestamp | str) -> pd.DataFrame:
+    """Select each borrower's applicable annual financials at ``as_of``.
+
+    Rule: the latest ``report_period`` strictly before the year of ``as_of``; if a
+    borrower has none (all its periods are ≥ that year), its earliest period.
+
+    Parameters
+    ----------
+    borrowers
+        Borrower table with ``borrower_id`` and ``report_period`` (a year, int-like).
+    as_of
+        The snapshot date.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per borrower, indexed by ``borrower_id``, with all input columns
+        (``report_period`` as int64).
+    """
+    year = pd.Timestamp(as_of).year
+    fin = borrowers.copy()
+    fin["report_period"] = pd.to_numeric(fin["report_period"], errors="coerce")
+    fin = fin[fin["report_period"].notna()]
+    fin["report_period"] = fin["report_period"].astype(np.int64)
+    fin["_eligible"] = fin["report_period"] < year
+    # Eligible periods first, then latest eligible / earliest ineligible.
+    fin["_order"] = np.where(fin["_eligible"], -fin["report_period"], fin["report_period"] + 10_000)
+    fin = fin.sort_values(["borrower_id", "_order"], kind="stable").drop_duplicates("borrower_id")
+    return fin.drop(columns=["_eligible", "_order"]).set_index("borrower_id")
+
+
+# ============================================================================ BUILDER
+
+
+def build_indicator_matrix(
+    loans: pd.DataFrame,
+    borrowers: pd.DataFrame,
+    as_of: pd.Timestamp | str | None = None,
+    *,
+    branches: Sequence[str] | None = None,
+    indicators: Sequence[Indicator] = DEFAULT_INDICATORS,
+) -> IndicatorMatrix:
+    """Build the borrower × indicator matrix at one snapshot.
+
+    Parameters
+    ----------
+    loans
+        Canonical loan table (one row per loan per snapshot). Required columns:
+        ``snapshot_date``, ``borrower_id``, ``balance``, ``dpd``. Used when present:
+        ``five_class``, ``branch_id``, ``branch_name``, ``borrower_name``,
+        ``industry_code``, ``industry_name``, ``guarantee_type``, ``collateral_value``.
+    borrowers
+        Borrower table (one row per borrower per ``report_period``), DOMAIN.md §2.2.
+        Absent columns make the indicators that need them missing (then imputed).
+    as_of
+        Snapshot date; must be one of ``loans.snapshot_date``. None → the latest.
+    branches
+        Restrict the rated borrowers to live loans booked in these ``branch_id`` codes.
+        None → all branches.
+    indicators
+        Indicators to compute, in column order; keys must be among
+        :data:`DEFAULT_INDICATORS`.
+
+    Returns
+    -------
+    IndicatorMatrix
+        One row per borrower with a live loan (``balance > 0``) at ``as_of`` in the
+        chosen branches.
+
+    Raises
+    ------
+    ValueError
+        Missing required column, ``as_of`` not a snapshot date, unknown indicator key,
+        or no live loan in scope.
+
+    Notes
+    -----
+    Scope of each input:
+
+    * ``balance``, ``loan_count``, ``guarantee_score`` and ``collateral_coverage`` use
+      the borrower's live loans at ``as_of`` in the chosen branches.
+    * ``max_dpd_12m`` and ``overdue_episodes_12m`` use all the borrower's loans in
+      ``loans`` (classification is debtor-centred) over the snapshots ``s`` with
+      ``as_of − 12 months < s ≤ as_of`` (12 month-ends for a monthly book).
+    * ``industry_npl_ratio`` uses the whole book in ``loans`` at ``as_of`` (all
+      branches): Σ balance of loans with final class ≥ 3 / Σ balance, per
+      ``industry_code``; final class = max(``five_class``, 2023 DPD floor).
+    * Financial and qualitative indicators use :func:`applicable_financials`.
+
+    Formulas and rules for undefined values (before winsorising to
+    :data:`INDICATOR_BOUNDS`):
+
+    * ``asset_liability_ratio`` = TL / TA; ``roa`` = NP / TA; ``asset_turnover`` =
+      revenue / TA; missing when TA ≤ 0. ROA uses period-end assets.
+    * ``current_ratio`` = CA / CL, ``quick_ratio`` = (CA − inventory) / CL; CL = 0
+      (no current liabilities) → the upper bound 10.
+    * ``interest_coverage`` = EBIT / interest_expense; interest_expense ≤ 0 → the
+      upper bound 50 (no interest burden).
+    * ``net_margin`` = NP / revenue; missing when revenue ≤ 0.
+    * ``revenue_growth`` = revenue / revenue_prev − 1; missing when revenue_prev ≤ 0
+      (young firms).
+    * ``ocf_to_current_liabilities`` = OCF / CL; CL = 0 → ±5 by the sign of OCF.
+    * ``years_in_operation``, ``relationship_years`` = days from the date to
+      ``as_of`` / 365.25, floored at 0.
+    * ``tax_credit_score``: A=5, B=4, M=3, C=2, D=1; other labels → missing.
+    * ``guarantee_score`` = Σ score(guarantee_type)·balance / Σ balance over loans
+      with a known type (:data:`GUARANTEE_SCORES`; 信用/保证/抵押/质押/组合 accepted).
+    * ``collateral_coverage`` = Σ collateral_value / Σ balance (missing
+      collateral_value counts as 0; the indicator is missing only when the column
+      is absent).
+    * ``external_guarantee_ratio`` = external_guarantees / equity (equity = TA − TL
+      when the column is missing); when equity ≤ 0 it is 0 if there are no external
+      guarantees and otherwise the worst value, the upper bound 10.
+
+    Missing-value policy (:data:`MISSING_POLICY`): after winsorising, a missing value
+    is replaced by the median of the same ``industry_code`` among the rated borrowers;
+    if that industry has no value, by the median over all rated borrowers; if the
+    whole column is missing, by 0.0. ``missing`` counts the imputed cells per
+    indicator and ``imputed`` marks them.
+    """
+    for col in ("snapshot_date", "borrower_id", "balance", "dpd"):
+        if col not in loans.columns:
+            raise ValueError(f"`loans` is missing required column {col!r}")
+    if "borrower_id" not in borrowers.columns or "report_period" not in borrowers.columns:
+        raise ValueError("`borrowers` needs columns 'borrower_id' and 'report_period'")
+    indicators = tuple(indicators)
+    unknown = [i.key for i in indicators if i.key not in _COMPUTE]
+    if unknown:
+        raise ValueError(f"unknown indicator keys {unknown}; known: {list(_COMPUTE)}")
+    keys = [i.key for i in indicators]
+    if len(set(keys)) != len(keys):
+        raise ValueError("duplicate indicator keys")
+
+    snap = _dates(loans, "snapshot_date")
+    as_of_ts = pd.Timestamp(snap.max()) if as_of is None else pd.Timestamp(as_of)
+    at = (snap == as_of_ts).to_numpy()
+    if not at.any():
+        raise ValueError(f"as_of {as_of_ts.date()} is not a snapshot date in `loans`")
+
+    book = loans.loc[at]
+    balance_book = _num(book, "balance")
+    live_book = book.loc[(balance_book > 0).to_numpy()]
+    live_book = live_book.assign(
+        borrower_id=live_book["borrower_id"].astype("str"),
+        balance=_num(live_book, "balance"),
+        dpd=_num(live_book, "dpd").fillna(0.0),
+        _final=_final_class(_num(live_book, "five_class"), _num(live_book, "dpd")),
+    )
+    live = live_book
+    if branches is not None:
+        if "branch_id" not in live.columns:
+            raise ValueError("`branches` given but `loans` has no 'branch_id' column")
+        live = live[live["branch_id"].isin(list(branches))]
+    if live.empty:
+        raise ValueError("no live loan (balance > 0) at as_of in the selected branches")
+
+    ctx = _Context(loans=loans, snap=snap, as_of=as_of_ts, live_book=live_book, live=live,
+                   borrowers=borrowers)
+    info = ctx.info
+    raw = pd.DataFrame({k: _COMPUTE[k](ctx).reindex(info.index) for k in keys}, index=info.index)
+    raw = raw.astype(np.float64).replace([np.inf, -np.inf], np.nan)
+    lower = pd.Series({k: INDICATOR_BOUNDS[k][0] for k in keys})
+    upper = pd.Series({k: INDICATOR_BOUNDS[k][1] for k in keys})
+    raw = raw.clip(lower=lower, upper=upper, axis=1)
+
+    imputed = raw.isna()
+    group = info["industry_code"].astype("str").fillna("")
+    by_industry = raw.groupby(group.to_numpy(), dropna=False).transform("median")
+    values = raw.fillna(by_industry).fillna(raw.median()).fillna(0.0).astype(np.float64)
+    values.index.name = "borrower_id"
+    imputed.index.name = "borrower_id"
+
+    return IndicatorMatrix(
+        values=values,
+        directions=pd.Series({i.key: i.direction for i in indicators}, dtype="str", name="direction"),
+        criteria=pd.Series({i.key: i.criterion for i in indicators}, dtype="str", name="criterion"),
+        borrowers=info,
+        missing=imputed.sum().astype(np.int64).rename("missing"),
+        imputed=imputed,
+        policy=MISSING_POLICY,
+        as_of=as_of_ts,
+        indicators=indicators,
+    )
+
+
+class _Context:
+    """Shared intermediate frames for the indicator functions (computed once, lazily)."""
+
+    def __init__(self, *, loans: pd.DataFrame, snap: pd.Series, as_of: pd.Timestamp,
+                 live_book: pd.DataFrame, live: pd.DataFrame, borrowers: pd.DataFrame) -> None:
+        self.loans = loans
+        self.snap = snap
+        self.as_of = as_of
+        self.live_book = live_book
+        self.live = live
+        self.info = self._info()
+        fin = applicable_financials(borrowers, as_of)
+        fin.index = fin.index.astype("str")
+        self.fin = fin.reindex(self.info.index)
+        self.info["report_period"] = self.fin["report_period"].astype("Int64")
+        self._hist: pd.DataFrame | None = None
+
+    def _info(self) -> pd.DataFrame:
+        live = self.live
+        first = live.sort_values("balance", ascending=False, kind="stable").drop_duplicates("borrower_id")
+        first = first.set_index("borrower_id")
+        g = live.groupby("borrower_id", sort=True)
+        agg = pd.DataFrame({
+            "balance": g["balance"].sum(),
+            "loan_count": g.size().astype(np.int64),
+            "worst_class": g["_final"].max().astype(np.int64),
+            "max_dpd": g["dpd"].max().astype(np.int64),
+        })
+        agg["default_flag"] = agg["worst_class"] >= 3
+        out = pd.DataFrame(index=agg.index)
+        for col in ("borrower_name", "branch_id", "branch_name", "industry_code", "industry_name"):
+            out[col] = (first[col].reindex(agg.index).astype("str") if col in first.columns
+                        else pd.Series("", index=agg.index, dtype="str"))
+        out = out.join(agg)
+        out.index = out.index.astype("str")
+        out.index.name = "borrower_id"
+        return out
+
+    @property
+    def hist(self) -> pd.DataFrame:
+        """Per-borrower max DPD per snapshot over the 12-month window."""
+        if self._hist is None:
+            start = self.as_of - pd.DateOffset(months=12)
+            window = ((self.snap > start) & (self.snap <= self.as_of)).to_numpy()
+            h = self.loans.loc[window, ["borrower_id", "snapshot_date", "dpd"]]
+            h = h.assign(borrower_id=h["borrower_id"].astype("str"), dpd=_num(h, "dpd").fillna(0.0))
+            h = h[h["borrower_id"].isin(self.info.index)]
+            self._hist = h.groupby(["borrower_id", "snapshot_date"], sort=False)["dpd"].max().reset_index()
+        return self._hist
+
+    def fcol(self, name: str) -> pd.Series:
+        return _num(self.fin, name)
+
+
+def _asset_liability_ratio(c: _Context) -> pd.Series:
+    return _ratio(c.fcol("total_liabilities"), c.fcol("total_assets"))
+
+
+def _liquidity(c: _Context, numerator: pd.Series) -> pd.Series:
+    cl = c.fcol("current_liabilities")
+    r = _ratio(numerator, cl)
+    zero = (cl == 0) & numerator.notna()
+    return r.mask(zero, INDICATOR_BOUNDS["current_ratio"][1])
+
+
+def _current_ratio(c: _Context) -> pd.Series:
+    return _liquidity(c, c.fcol("current_assets"))
+
+
+def _quick_ratio(c: _Context) -> pd.Series:
+    return _liquidity(c, c.fcol("current_assets") - c.fcol("inventory"))
+
+
+def _interest_coverage(c: _Context) -> pd.Series:
+    ebit, ie = c.fcol("ebit"), c.fcol("interest_expense")
+    r = _ratio(ebit, ie)
+    return r.mask((ie <= 0) & ebit.notna(), INDICATOR_BOUNDS["interest_coverage"][1])
+
+
+def _roa(c: _Context) -> pd.Series:
+    return _ratio(c.fcol("net_profit"), c.fcol("total_assets"))
+
+
+def _net_margin(c: _Context) -> pd.Series:
+    return _ratio(c.fcol("net_profit"), c.fcol("revenue"))
+
+
+def _revenue_growth(c: _Context) -> pd.Series:
+    return _ratio(c.fcol("revenue"), c.fcol("revenue_prev")) - 1.0
+
+
+def _ocf_to_cl(c: _Context) -> pd.Series:
+    ocf, cl = c.fcol("operating_cash_flow"), c.fcol("current_liabilities")
+    r = _ratio(ocf, cl)
+    cap = INDICATOR_BOUNDS["ocf_to_current_liabilities"][1]
+    return r.mask((cl == 0) & ocf.notna(), np.sign(ocf) * cap)
+
+
+def _years_in_operation(c: _Context) -> pd.Series:
+    return _years_between(_dates(c.fin, "established_date"), c.as_of)
+
+
+def _asset_turnover(c: _Context) -> pd.Series:
+    return _ratio(c.fcol("revenue"), c.fcol("total_assets"))
+
+
+def _customer_concentration(c: _Context) -> pd.Series:
+    return c.fcol("top_customer_share")
+
+
+def _industry_npl_ratio(c: _Context) -> pd.Series:
+    book = c.live_book
+    if "industry_code" not in book.columns:
+        return pd.Series(np.nan, index=c.info.index)
+    npl = book["balance"].where(book["_final"] >= 3, 0.0)
+    g = pd.DataFrame({"industry": book["industry_code"].astype("str"), "balance": book["balance"], "npl": npl})
+    g = g.groupby("industry")[["balance", "npl"]].sum()
+    ratio = g["npl"] / g["balance"].where(g["balance"] > 0)
+    return c.info["industry_code"].map(ratio).astype(np.float64)
+
+
+def _max_dpd_12m(c: _Context) -> pd.Series:
+    return c.hist.groupby("borrower_id")["dpd"].max()
+
+
+def _overdue_episodes_12m(c: _Context) -> pd.Series:
+    h = c.hist
+    return (h["dpd"] > 0).groupby(h["borrower_id"]).sum().astype(np.float64)
+
+
+def _owner_credit_overdues(c: _Context) -> pd.Series:
+    return c.fcol("owner_credit_overdues")
+
+
+def _tax_credit_score(c: _Context) -> pd.Series:
+    if "tax_credit_rating" not in c.fin.columns:
+        return pd.Series(np.nan, index=c.info.index)
+    label = c.fin["tax_credit_rating"].astype("str").str.strip().str.upper().str[:1]
+    return label.map(TAX_CREDIT_SCORES).astype(np.float64)
+
+
+def _relationship_years(c: _Context) -> pd.Series:
+    return _years_between(_dates(c.fin, "bank_relationship_start"), c.as_of)
+
+
+def _guarantee_score(c: _Context) -> pd.Series:
+    live = c.live
+    if "guarantee_type" not in live.columns:
+        return pd.Series(np.nan, index=c.info.index)
+    score = _normalise_guarantee(live["guarantee_type"]).map(GUARANTEE_SCORES).astype(np.float64)
+    w = live["balance"].where(score.notna())
+    frame = pd.DataFrame({"b": live["borrower_id"], "ws": score * w, "w": w})
+    g = frame.groupby("b")[["ws", "w"]].sum(min_count=1)
+    return g["ws"] / g["w"].where(g["w"] > 0)
+
+
+def _collateral_coverage(c: _Context) -> pd.Series:
+    live = c.live
+    if "collateral_value" not in live.columns:
+        return pd.Series(np.nan, index=c.info.index)
+    frame = pd.DataFrame({"b": live["borrower_id"], "cv": _num(live, "collateral_value").fillna(0.0),
+                          "bal": live["balance"]})
+    g = frame.groupby("b")[["cv", "bal"]].sum()
+    return g["cv"] / g["bal"].where(g["bal"] > 0)
+
+
+def _external_guarantee_ratio(c: _Context) -> pd.Series:
+    ext = c.fcol("external_guarantees")
+    equity = c.fcol("equity").fillna(c.fcol("total_assets") - c.fcol("total_liabilities"))
+    r = _ratio(ext, equity)
+    worst = INDICATOR_BOUNDS["external_guarantee_ratio"][1]
+    non_positive = equity <= 0
+    r = r.mask(non_positive & (ext > 0), worst)
+    return r.mask(ext == 0, 0.0)
+
+
+def _litigation_count(c: _Context) -> pd.Series:
+    return c.fcol("litigation_count")
+
+
+def _admin_penalties(c: _Context) -> pd.Series:
+    return c.fcol("admin_penalties")
+
+
+def _owner_experience_years(c: _Context) -> pd.Series:
+    return c.fcol("owner_experience_years")
+
+
+_COMPUTE: Final[dict[str, Callable[[_Context], pd.Series]]] = {
+    "asset_liability_ratio": _asset_liability_ratio,
+    "current_ratio": _current_ratio,
+    "quick_ratio": _quick_ratio,
+    "interest_coverage": _interest_coverage,
+    "roa": _roa,
+    "net_margin": _net_margin,
+    "revenue_growth": _revenue_growth,
+    "ocf_to_current_liabilities": _ocf_to_cl,
+    "years_in_operation": _years_in_operation,
+    "asset_turnover": _asset_turnover,
+    "customer_concentration": _customer_concentration,
+    "industry_npl_ratio": _industry_npl_ratio,
+    "max_dpd_12m": _max_dpd_12m,
+    "overdue_episodes_12m": _overdue_episodes_12m,
+    "owner_credit_overdues": _owner_credit_overdues,
+    "tax_credit_score": _tax_credit_score,
+    "relationship_years": _relationship_years,
+    "guarantee_score": _guarantee_score,
+    "collateral_coverage": _collateral_coverage,
+    "external_guarantee_ratio": _external_guarantee_ratio,
+    "litigation_count": _litigation_count,
+    "admin_penalties": _admin_penalties,
+    "owner_experience_years": _owner_experience_years,
+}
