@@ -73,7 +73,8 @@ def main(argv: list[str] | None = None) -> None:
 
     base = median_seconds(lambda: x.sum(axis=0), args.repeats)
     print(f"matrix {args.rows:,} x {args.cols} float64; numba kernels: {_kernels.available()}; "
-          f"threads: {_kernels._pool()._max_workers}")  # noqa: SLF001
+          f"threads: {_kernels._pool()._max_workers}; load average {os.getloadavg()[0]:.2f} "  # noqa: SLF001
+          "(other work on the cores slows the two-thread kernels more than the one-thread B)")
     print(f"{'B = X.sum(axis=0)':<52} {base * 1e3:9.1f} ms   1.00 B")
 
     def row(label: str, seconds: float, bar: str = "") -> None:

@@ -98,3 +98,15 @@ def grey_coefficients(
     safe_scale = np.where(constant, 1.0, scale)
     _split(x, mod.grey_coefficients, offset, safe_scale, constant, float(rho), xi)
     return xi
+
+
+def entropy_grey(
+    x: FloatArray, offset: FloatArray, scale: FloatArray, constant: BoolArray, rho: float
+) -> tuple[tuple[FloatArray, FloatArray], FloatArray]:
+    """Entropy sums (q = z, no shift) and Deng coefficients from one read of ``x``."""
+    mod = _module()
+    assert mod is not None
+    xi = np.empty_like(x)
+    safe_scale = np.where(constant, 1.0, scale)
+    stacked = np.stack(_split(x, mod.entropy_grey, offset, safe_scale, constant, float(rho), xi, out_rows=2))
+    return (stacked[:, 0].sum(axis=0), stacked[:, 1].sum(axis=0)), xi

@@ -53,9 +53,6 @@ def entropy_sums(
     to 1 by the caller).
     """
     m = x.shape[1]
-    for j in range(m):
-        out[0, j] = 0.0
-        out[1, j] = 0.0
     if col_major:
         for j in range(m):
             s, sl = 0.0, 0.0
@@ -67,12 +64,18 @@ def entropy_sums(
                     sl += q * np.log(q)
             out[0, j], out[1, j] = s, sl
     else:
+        # Local accumulators: LLVM cannot keep sums in registers through ``out``, which
+        # might alias ``x``; this alone makes the loop ~2x faster.
+        s_row = np.zeros(m)
+        sl_row = np.zeros(m)
         for i in range(lo, hi):
             for j in range(m):
                 q = (x[i, j] - offset[j]) / scale[j] + shift
-                out[0, j] += q
+                s_row[j] += q
                 if q > 0.0:
-                    out[1, j] += q * np.log(q)
+                    sl_row[j] += q * np.log(q)
+        for j in range(m):
+            out[0, j], out[1, j] = s_row[j], sl_row[j]
 
 
 @numba.njit(nogil=True, cache=True, boundscheck=False)
@@ -96,3 +99,38 @@ def grey_coefficients(
             for j in range(m):
                 z = 1.0 if constant[j] else (x[i, j] - offset[j]) / scale[j]
                 xi[i, j] = rho / ((1.0 - z) + rho)
+
+
+@numba.njit(nogil=True, cache=True, boundscheck=False)
+def entropy_grey(
+    x: Any, lo: int, hi: int, col_major: bool, offset: Any, scale: Any, constant: Any, rho: float,
+    xi: Any, out: Any,
+) -> None:  # pragma: no cover
+    """Both at once from one read of x: out[0] = sum z, out[1] = sum z ln z, and xi.
+
+    Constant columns get z = 1 here; the caller sets their entropy to 1 regardless.
+    """
+    m = x.shape[1]
+    if col_major:
+        for j in range(m):
+            a, b, c = offset[j], scale[j], constant[j]
+            s, sl = 0.0, 0.0
+            for i in range(lo, hi):
+                z = 1.0 if c else (x[i, j] - a) / b
+                s += z
+                if z > 0.0:
+                    sl += z * np.log(z)
+                xi[i, j] = rho / ((1.0 - z) + rho)
+            out[0, j], out[1, j] = s, sl
+    else:
+        s_row = np.zeros(m)
+        sl_row = np.zeros(m)
+        for i in range(lo, hi):
+            for j in range(m):
+                z = 1.0 if constant[j] else (x[i, j] - offset[j]) / scale[j]
+                s_row[j] += z
+                if z > 0.0:
+                    sl_row[j] += z * np.log(z)
+                xi[i, j] = rho / ((1.0 - z) + rho)
+        for j in range(m):
+            out[0, j], out[1, j] = s_row[j], sl_row[j]

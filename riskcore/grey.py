@@ -138,7 +138,7 @@ def grey_relational(
        (the worked example in the tests).
     """
     rho = _check_rho(rho)
-    m = as_matrix(values)
+    m = as_matrix(values, allow_nan=True)  # minmax_normalise checks, with the min/max pass
     benefit = as_directions(directions, m.columns)
     x = m.data
     if x.shape[0] < 1:
@@ -148,7 +148,7 @@ def grey_relational(
     if isinstance(weights, str) and not want_entropy:
         raise ValueError(f"`weights` must be numbers, None or 'entropy'; got {weights!r}")
 
-    offset, scale, constant = minmax_normalise(x, benefit)
+    offset, scale, constant = minmax_normalise(m, benefit)
     safe_scale = np.where(constant, 1.0, scale)
     z: FloatArray | None = None
     if _kernels.use_kernels(x):
@@ -156,10 +156,13 @@ def grey_relational(
         # z = 1 at its extremes (x - min over max - min divides equal numbers), constant
         # columns have Delta = 0.
         delta_min, delta_max = 0.0, (0.0 if constant.all() else 1.0)
-        xi = np.ones_like(x) if delta_max == 0.0 else _kernels.grey_coefficients(x, offset, scale, constant, rho)
-        if want_entropy:
-            sums = _kernels.entropy_sums(x, offset, scale, constant)
+        if want_entropy and delta_max > 0.0:
+            sums, xi = _kernels.entropy_grey(x, offset, scale, constant, rho)
             entropy_result = _entropy_from_sums(sums, constant, x.shape[0], m.columns)
+        elif want_entropy:
+            raise ValueError("every column of `values` is constant; entropy weights are undefined")
+        else:
+            xi = np.ones_like(x) if delta_max == 0.0 else _kernels.grey_coefficients(x, offset, scale, constant, rho)
     else:
         z = (x - offset) / safe_scale
         z[:, constant] = 1.0

@@ -11,7 +11,7 @@ import pandas as pd
 from scipy.special import xlogy
 
 from riskcore import _kernels
-from riskcore._inputs import BoolArray, FloatArray, as_directions, as_matrix
+from riskcore._inputs import BoolArray, FloatArray, LabelledMatrix, as_directions, as_matrix, check_finite
 
 __all__ = ["EntropyResult", "entropy_weights", "minmax_normalise", "ENTROPY_METHODS", "MINMAX_SHIFT"]
 
@@ -47,16 +47,22 @@ class EntropyResult:
 
 
 def minmax_normalise(
-    x: FloatArray, benefit: BoolArray
+    m: LabelledMatrix, benefit: BoolArray
 ) -> tuple[FloatArray, FloatArray, BoolArray]:
-    """Offsets and scales with z = (x - offset) / scale, and the constant-column mask.
+    """Check ``m`` is finite; return offsets and scales with z = (x - offset) / scale, and
+    the constant-column mask.
 
     Benefit: z = (x - min) / (max - min); cost: z = (max - x) / (max - min), written as
     (x - max) / (min - max), which IEEE arithmetic evaluates to the same bits.
+    On big books the finiteness check comes free with the min/max pass.
     """
+    x = m.data
     if _kernels.use_kernels(x):
-        lo, hi, _ = _kernels.column_range(x)
+        lo, hi, non_finite = _kernels.column_range(x)
+        if non_finite.any():
+            check_finite(x, m.rows, m.columns)
     else:
+        check_finite(x, m.rows, m.columns)
         lo, hi = x.min(axis=0), x.max(axis=0)
     constant = hi == lo
     offset = np.where(benefit, lo, hi)
@@ -123,7 +129,7 @@ def entropy_weights(
     """
     if method not in ENTROPY_METHODS:
         raise ValueError(f"`method` must be one of {set(ENTROPY_METHODS)}; got {method!r}")
-    m = as_matrix(values)
+    m = as_matrix(values, allow_nan=True)  # checked below, in the same pass as min/max
     benefit = as_directions(directions, m.columns)
     x = m.data
     n = x.shape[0]
@@ -131,6 +137,7 @@ def entropy_weights(
         raise ValueError(f"entropy weights need at least 2 rows (borrowers); got {n}")
 
     if method == "proportion":
+        check_finite(x, m.rows, m.columns)
         negative = x < 0
         if negative.any():
             r, c = (int(v[0]) for v in np.nonzero(negative))
@@ -142,7 +149,7 @@ def entropy_weights(
         constant = hi == lo
         offset, scale, shift = np.zeros(x.shape[1]), np.ones(x.shape[1]), 0.0
     else:
-        offset, scale, constant = minmax_normalise(x, benefit)
+        offset, scale, constant = minmax_normalise(m, benefit)
         shift = MINMAX_SHIFT if method == "minmax_shift" else 0.0
     if constant.all():
         raise ValueError(
