@@ -24,6 +24,8 @@ from typing import Final, Literal, TypeAlias
 import numpy as np
 import pandas as pd
 
+from riskcore.portfolio import final_class
+
 __all__ = [
     "CRITERIA",
     "DEFAULT_INDICATORS",
@@ -244,17 +246,6 @@ def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
     return (num / den.where(ok)).astype(np.float64)
 
 
-def _final_class(five_class: pd.Series, dpd: pd.Series) -> pd.Series:
-    """max(reported class, 2023 Measures DPD floor); a missing reported class counts as 1.
-
-    Floors: DPD ≥ 1 → 2, > 90 → 3, > 270 → 4, > 360 → 5 (DOMAIN.md §1.2).
-    """
-    d = dpd.fillna(0).to_numpy(dtype=np.float64)
-    floor = 1 + (d >= 1).astype(np.int64) + (d > 90) + (d > 270) + (d > 360)
-    reported = five_class.fillna(1).to_numpy(dtype=np.float64).astype(np.int64)
-    return pd.Series(np.maximum(reported, floor), index=five_class.index, dtype=np.int64)
-
-
 def _normalise_guarantee(g: pd.Series) -> pd.Series:
     text = g.astype("str").str.strip().str.lower()
     return text.replace(_GUARANTEE_ALIASES)
@@ -406,7 +397,7 @@ def build_indicator_matrix(
         borrower_id=live_book["borrower_id"].astype("str"),
         balance=_num(live_book, "balance"),
         dpd=_num(live_book, "dpd").fillna(0.0),
-        _final=_final_class(_num(live_book, "five_class"), _num(live_book, "dpd")),
+        _final=final_class(_num(live_book, "five_class"), _num(live_book, "dpd")),
     )
     live = live_book
     if branches is not None:

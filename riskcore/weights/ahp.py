@@ -8,7 +8,6 @@ from typing import Any, Final, Literal
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize, minimize_scalar
 
 from riskcore._inputs import FloatArray
 
@@ -313,6 +312,8 @@ def _complete(a: FloatArray, labels: pd.Index) -> tuple[FloatArray, list[tuple[i
         grad = (b[rows, cols] * v[rows] * w[cols] - b[cols, rows] * v[cols] * w[rows]) / (v @ w)
         return float(lams[0]), grad
 
+    from scipy.optimize import minimize  # imported here: ~0.3 s, needed only for missing pairs
+
     result = minimize(objective, np.zeros(len(missing)), jac=True, method="BFGS",
                       options={"gtol": 1e-13, "maxiter": 2000})
     return filled(_newton_polish(objective, result.x)), missing
@@ -501,6 +502,7 @@ def ahp_revision(
     ri = random_index(n, ri_table)
     w = base.weights.to_numpy()
     scale = np.array(SAATY_SCALE)
+    from scipy.optimize import minimize_scalar
     records = []
     for i in range(n):
         for j in range(i + 1, n):

@@ -1,0 +1,44 @@
+"""Entry point: the frame every page shares (language switch) and the page router.
+
+Run with ``streamlit run app.py``. Pages live under ``app_pages/`` (not ``pages/``: that name switches Streamlit 1.67 to its legacy
+multipage mode until app.py has run once in the process, which loses the first language click) and read the language
+with ``st.session_state.get("lang", "zh")``.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from riskview.catalogue import LANGUAGES
+from riskview.i18n import DEFAULT_LANG, t
+
+_LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
+
+# Chinese by default for every new session; the switch below keeps the choice.
+st.session_state.setdefault("lang", DEFAULT_LANG)
+lang = st.session_state["lang"]
+
+st.set_page_config(page_title=t("app.title", lang), page_icon=":material/account_balance:", layout="wide")
+
+with st.sidebar:
+    st.markdown(f"**{t('app.title', lang)}**")
+    st.segmented_control(
+        t("app.language", lang),
+        options=LANGUAGES,
+        format_func=_LANGUAGE_NAMES.__getitem__,
+        key="lang",
+        required=True,
+    )
+
+page = st.navigation(
+    [
+        st.Page(
+            "app_pages/ranking.py",
+            title=t("nav.ranking", lang),
+            icon=":material/leaderboard:",
+            url_path="ranking",
+            default=True,
+        ),
+    ]
+)
+page.run()

@@ -1,0 +1,159 @@
+"""Borrower risk ranking: entropy weights + grey relational analysis on the sample book.
+
+A thin page: widgets and layout here; the numbers come from riskcore
+(``build_indicator_matrix`` → ``rank_book``), the figures and labels from riskview.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from riskcore.indicators import IndicatorMatrix, build_indicator_matrix
+from riskcore.portfolio import BookSummary, book_summary
+from riskcore.ranking import BookRanking, rank_book
+from riskcore.sample import SampleBook, load_sample
+from riskview.figures import grade_histogram, loading_figure, weight_bar
+from riskview.i18n import code_label, format_amount, format_percent, indicator_label, join_list, ranking_display, t
+
+SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_data"
+CHART_ARGS = {
+    "theme": None,  # keep the house template's fonts and colours
+    "width": "stretch",
+    "config": {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}},
+}
+TOP_N_CHOICES = (20, 50, 100, 200)
+
+lang = st.session_state.get("lang", "zh")
+
+
+# The sample book is bundled with the app and identical for every user, so process-wide
+# caches are safe here; they are keyed on the files' (name, size, mtime), never on a
+# hashed frame. The book itself (~220k loan rows) is a shared read-only resource: a
+# cache_data copy would cost a 100 MB pickle round trip per call. Nothing here mutates
+# it. Anything derived from user uploads needs scope="session" instead.
+def _fingerprint() -> str:
+    stats = ((p.name, p.stat()) for p in sorted(SAMPLE_DIR.glob("*.parquet")))
+    return ";".join(f"{name}:{st_.st_size}:{st_.st_mtime_ns}" for name, st_ in stats)
+
+
+@st.cache_resource(show_spinner=False, max_entries=1)
+def _book(fingerprint: str) -> SampleBook:
+    return load_sample(SAMPLE_DIR)
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def _choices(fingerprint: str) -> tuple[list[str], dict[str, str]]:
+    """Month-end snapshot dates (latest first) and branch id → branch name."""
+    loans = _book(fingerprint).loans
+    dates = sorted({d.strftime("%Y-%m-%d") for d in pd.to_datetime(loans["snapshot_date"].unique())}, reverse=True)
+    branches = loans[["branch_id", "branch_name"]].drop_duplicates("branch_id").sort_values("branch_id")
+    return dates, dict(zip(branches["branch_id"].astype(str), branches["branch_name"].astype(str), strict=True))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _matrix(fingerprint: str, as_of: str, branches: tuple[str, ...]) -> IndicatorMatrix:
+    book = _book(fingerprint)
+    return build_indicator_matrix(book.loans, book.borrowers, pd.Timestamp(as_of), branches=list(branches))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _ranking(fingerprint: str, as_of: str, branches: tuple[str, ...], rho: float) -> BookRanking:
+    return rank_book(_matrix(fingerprint, as_of, branches), rho=rho)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _summary(fingerprint: str, as_of: str, branches: tuple[str, ...]) -> BookSummary:
+    return book_summary(_book(fingerprint).loans, as_of, branches=branches)
+
+
+st.title(t("rank.title", lang))
+st.caption(t("rank.intro", lang))
+controls, kpis, notes = st.container(), st.container(), st.container()
+left, right = st.columns([5, 4], gap="large")
+weights_slot, grades_slot = left.empty(), right.empty()
+# Empty chart frames first, so the browser fetches and parses Plotly's JavaScript
+# (~2 s on 2 cores) while the book is loaded and ranked below, not after.
+weights_slot.plotly_chart(loading_figure(lang, height=700), **CHART_ARGS)
+grades_slot.plotly_chart(loading_figure(lang, height=460), **CHART_ARGS)
+
+
+def _halt(message: str) -> None:
+    weights_slot.empty()
+    grades_slot.empty()
+    notes.warning(message)
+    st.stop()
+
+
+fingerprint = _fingerprint()
+dates, branch_names = _choices(fingerprint)
+
+c_date, c_branch, c_rho = controls.columns([1, 3, 1.4], vertical_alignment="bottom")
+as_of = c_date.selectbox(t("rank.snapshot", lang), dates, index=0, key="rank_snapshot")
+selected = c_branch.multiselect(
+    t("rank.branches", lang), list(branch_names), default=list(branch_names),
+    format_func=branch_names.__getitem__, key="rank_branches",
+)
+rho = c_rho.slider(
+    t("rank.rho", lang), min_value=0.1, max_value=1.0, value=0.5, step=0.05,
+    help=t("rank.rho_help", lang), key="rank_rho",
+)
+rho = round(float(rho), 2)
+
+if not selected:
+    _halt(t("rank.no_branch", lang))
+branches = tuple(sorted(selected))
+matrix = _matrix(fingerprint, as_of, branches)
+if len(matrix.values) < 2:
+    _halt(t("rank.too_few", lang, n=len(matrix.values)))
+ranking = _ranking(fingerprint, as_of, branches, rho)
+weights = ranking.entropy.weights
+summary = _summary(fingerprint, as_of, branches)
+
+k1, k2, k3, k4 = kpis.columns(4)
+k1.metric(t("kpi.borrowers", lang), f"{len(ranking.table):,}", border=True)
+k2.metric(t("kpi.balance", lang), format_amount(summary.balance, lang), border=True)
+k3.metric(
+    t("kpi.indicators", lang), f"{int((weights > 0).sum())} / {len(weights)}",
+    help=t("kpi.indicators_help", lang), border=True,
+)
+k4.metric(t("kpi.npl_share", lang), format_percent(summary.npl_ratio), help=t("kpi.npl_help", lang), border=True)
+
+if ranking.entropy.constant_columns:
+    names = join_list((indicator_label(str(k), lang) for k in ranking.entropy.constant_columns), lang)
+    notes.info(t("rank.constant", lang, names=names))
+imputed = matrix.missing[matrix.missing > 0]
+if len(imputed):
+    items = join_list((f"{indicator_label(str(k), lang)} {int(n)}" for k, n in imputed.items()), lang)
+    notes.caption(t("rank.missing", lang, policy=code_label("policy", matrix.policy, lang), items=items))
+
+weights_slot.plotly_chart(weight_bar(weights, matrix.criteria, lang), **CHART_ARGS)
+bands = ranking.table.set_index("borrower_id")["rating_band"]
+grades_slot.plotly_chart(grade_histogram(ranking.grey.grades, lang, bands=bands), **CHART_ARGS)
+right.caption(t("rank.methods", lang, method=ranking.entropy.method, rho=f"{rho:.2f}"))
+right.caption(t("rank.source", lang))
+
+h_title, h_top = st.columns([4, 1], vertical_alignment="bottom")
+top_n = h_top.selectbox(t("rank.top_n", lang), TOP_N_CHOICES, index=1, key="rank_top_n")
+h_title.subheader(t("rank.table_title", lang, n=min(top_n, len(ranking.table))))
+st.caption(t("rank.table_note", lang))
+table = ranking_display(ranking.table, lang, top_n=top_n)
+st.dataframe(
+    table,
+    hide_index=True,
+    width="stretch",
+    height=min(38 + 35 * len(table), 640),
+    column_config={
+        t("col.risk_rank", lang): st.column_config.NumberColumn(format="%d", width=64),
+        t("col.borrower_id", lang): st.column_config.TextColumn(width=84),
+        t("col.borrower_name", lang): st.column_config.TextColumn(width=210),
+        t("col.branch_name", lang): st.column_config.TextColumn(width=92),
+        t("col.industry", lang): st.column_config.TextColumn(width=120),
+        t("col.balance", lang): st.column_config.NumberColumn(format="accounting", width=100),
+        t("col.worst_class", lang): st.column_config.TextColumn(width=112),
+        t("col.grade", lang): st.column_config.NumberColumn(format="%.4f", width=80),
+        t("col.rating_band", lang): st.column_config.TextColumn(width=44),
+    },
+)

@@ -1,0 +1,95 @@
+"""Book-level figures: the 2023 DPD floors, final five-level class and the NPL ratio.
+
+A first slice of the portfolio analytics (issue #5 builds the rest: rule sets, provisions,
+migrations); the page and the indicator builder share these so that "NPL" means the same
+everywhere: final class = max(reported class, DPD floor), NPL = final class 3-5, by balance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["BookSummary", "book_summary", "dpd_floor", "final_class"]
+
+
+def dpd_floor(dpd: Any) -> np.ndarray:
+    """Class floor by days past due under the 2023 Measures (商业银行金融资产风险分类办法).
+
+    DPD >= 1 -> 2 (special mention), > 90 -> 3 (substandard), > 270 -> 4 (doubtful),
+    > 360 -> 5 (loss); otherwise 1. Missing DPD counts as 0.
+    """
+    d = np.nan_to_num(np.asarray(dpd, dtype=np.float64), nan=0.0)
+    return (1 + (d >= 1).astype(np.int64) + (d > 90) + (d > 270) + (d > 360)).astype(np.int64)
+
+
+def final_class(reported: pd.Series, dpd: pd.Series) -> pd.Series:
+    """max(reported class, DPD floor): a bank may classify worse than the floor, never better.
+
+    A missing reported class counts as 1 (normal), so the floor alone decides.
+    """
+    rep = reported.fillna(1).to_numpy(dtype=np.float64).astype(np.int64)
+    return pd.Series(np.maximum(rep, dpd_floor(dpd.to_numpy())), index=reported.index, dtype=np.int64)
+
+
+@dataclass(frozen=True, slots=True)
+class BookSummary:
+    """Balances of one snapshot and its NPL ratio.
+
+    ``npl_ratio`` is None when undefined; ``undefined_reason`` then says why
+    (``"empty_book"``: no loan, or a total balance of 0).
+    """
+
+    as_of: pd.Timestamp
+    loans: int
+    balance: float
+    npl_balance: float
+    npl_ratio: float | None
+    exceptions: int
+    undefined_reason: str | None
+
+
+def book_summary(
+    loans: pd.DataFrame, as_of: Any = None, *, branches: Sequence[str] | None = None
+) -> BookSummary:
+    """NPL balance and ratio (final class 3-5, by balance) of one snapshot of a loan table.
+
+    ``exceptions`` counts loans whose reported class is better than their DPD floor
+    (classification exceptions a committee must see).
+
+    Raises
+    ------
+    ValueError
+        The table lacks snapshot_date, balance, five_class or dpd, or ``as_of`` is not one
+        of its snapshot dates.
+    """
+    missing = [c for c in ("snapshot_date", "balance", "five_class", "dpd") if c not in loans.columns]
+    if missing:
+        raise ValueError(f"the loan table lacks the columns {missing}")
+    dates = pd.to_datetime(loans["snapshot_date"])
+    when = dates.max() if as_of is None else pd.Timestamp(as_of)
+    if not (dates == when).any():
+        raise ValueError(f"no snapshot dated {when.date()} in the loan table")
+    mask = dates == when
+    if branches is not None:
+        mask &= loans["branch_id"].astype(str).isin([str(b) for b in branches])
+    snap = loans.loc[mask]
+    balance = pd.to_numeric(snap["balance"], errors="coerce").fillna(0.0)
+    fin = final_class(pd.to_numeric(snap["five_class"], errors="coerce"), pd.to_numeric(snap["dpd"], errors="coerce"))
+    reported = pd.to_numeric(snap["five_class"], errors="coerce").fillna(1)
+    total = float(balance.sum())
+    npl = float(balance[fin >= 3].sum())
+    empty = total <= 0
+    return BookSummary(
+        as_of=when,
+        loans=len(snap),
+        balance=total,
+        npl_balance=npl,
+        npl_ratio=None if empty else npl / total,
+        exceptions=int((fin.to_numpy() > reported.to_numpy()).sum()),
+        undefined_reason="empty_book" if empty else None,
+    )

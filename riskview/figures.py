@@ -1,0 +1,215 @@
+"""Figure builders: pure functions from riskcore results to ``plotly.graph_objects.Figure``.
+
+No Streamlit here; the pages show the figures with
+``st.plotly_chart(fig, theme=None, width="stretch")`` and the exporters reuse them.
+Every text on a figure is in the caller's language.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from riskview.i18n import criterion_label, indicator_label, t
+from riskview.theme import (
+    BAND_COLORS,
+    BAND_ORDER,
+    CRITERION_COLORS,
+    CRITERION_ORDER,
+    MUTED_COLOR,
+    OTHER_COLOR,
+    TEXT_COLOR,
+    house_template,
+)
+
+_BAR_PX: Final = 26  # height per indicator bar, so 23 indicators stay readable
+_MIN_HEIGHT: Final = 340
+
+
+def weight_bar(weights: pd.Series, criteria: pd.Series, lang: str) -> go.Figure:
+    """Horizontal bars of indicator weights, largest at the top, coloured by criterion.
+
+    Parameters
+    ----------
+    weights : Series
+        Weight per indicator key (e.g. ``EntropyResult.weights``).
+    criteria : Series
+        Criterion key per indicator key (``IndicatorMatrix.criteria``); an indicator
+        without one is drawn in a neutral grey.
+    lang : {"zh", "en"}
+        Language of the labels.
+    """
+    ordered = weights.astype("float64").sort_values(ascending=False, kind="stable")
+    crit = criteria.reindex(ordered.index)
+    labels = pd.Series([indicator_label(str(k), lang) for k in ordered.index], index=ordered.index)
+
+    present = [c for c in CRITERION_ORDER if (crit == c).any()]
+    present += sorted({str(c) for c in crit.dropna().unique()} - set(CRITERION_ORDER))
+    groups: list[tuple[str | None, pd.Index]] = [(c, ordered.index[(crit == c).to_numpy()]) for c in present]
+    unassigned = ordered.index[crit.isna().to_numpy()]
+    if len(unassigned):
+        groups.append((None, unassigned))
+
+    fig = go.Figure()
+    for criterion, keys in groups:
+        name = criterion_label(criterion, lang) if criterion is not None else "—"
+        fig.add_bar(
+            orientation="h",
+            x=ordered[keys].tolist(),
+            y=labels[keys].tolist(),
+            name=name,
+            legendgroup=name,
+            marker_color=CRITERION_COLORS.get(criterion, OTHER_COLOR) if criterion else OTHER_COLOR,
+            customdata=[[str(k), name] for k in keys],
+            text=[f"{w:.1%}" for w in ordered[keys]],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}<br>%{customdata[1]}<br>"
+            + t("chart.weights.x", lang)
+            + ": %{x:.2%}<extra>%{customdata[0]}</extra>",
+        )
+    n = len(ordered)
+    top = float(ordered.max()) if n else 0.0
+    key_rows = _criterion_key(groups, lang)
+    head = 52 + 22 * len(key_rows)  # title + colour key, in pixels from the top
+    height = max(_MIN_HEIGHT, _BAR_PX * n + head + 70)
+    fig.update_layout(
+        template=house_template(),
+        title={
+            "text": t("chart.weights.title", lang),
+            "subtitle": {"text": "<br>".join(key_rows), "font": {"size": 13, "color": TEXT_COLOR}},
+            "yref": "container",
+            "y": 1 - 14 / height,
+            "yanchor": "top",
+        },
+        height=height,
+        barmode="relative",
+        bargap=0.25,
+        # Plotly wraps a horizontal legend at the plot-area width, which the long
+        # indicator labels make narrow (one criterion per row): the colour key goes in
+        # the subtitle instead, which spans the figure.
+        showlegend=False,
+        margin={"t": head + 8},
+        xaxis={
+            "title": {"text": t("chart.weights.x", lang)},
+            "tickformat": ".0%",
+            "showgrid": True,
+            "range": [0, top * 1.18 if top > 0 else 1],
+        },
+        yaxis={
+            "title": {"text": ""},
+            "categoryorder": "array",
+            # Plotly draws the first category at the bottom: list ascending so the
+            # heaviest indicator is on top.
+            "categoryarray": labels.iloc[::-1].tolist(),
+            "ticks": "",
+        },
+        uniformtext={"minsize": 11, "mode": "show"},
+    )
+    return fig
+
+
+def _criterion_key(groups: list[tuple[str | None, pd.Index]], lang: str) -> list[str]:
+    """Rows of "■ criterion" entries (colour key of the weight chart)."""
+    per_row = 3 if lang == "en" else 4
+    entries = [
+        f'<span style="color:{CRITERION_COLORS.get(c, OTHER_COLOR) if c else OTHER_COLOR}">■</span> '
+        + (criterion_label(c, lang) if c is not None else "—")
+        for c, _ in groups
+    ]
+    rows = [" &nbsp; ".join(entries[i : i + per_row]) for i in range(0, len(entries), per_row)]
+    if rows:
+        rows[0] = f'<span style="color:{MUTED_COLOR}">{t("chart.weights.legend", lang)}</span> &nbsp; ' + rows[0]
+    return rows
+
+
+def grade_histogram(
+    grades: pd.Series,
+    lang: str,
+    *,
+    bands: pd.Series | None = None,
+    nbins: int = 30,
+) -> go.Figure:
+    """Histogram of grey relational grades, optionally stacked by rating band.
+
+    The subtitle says how to read it: a higher grade is closer to the ideal borrower,
+    i.e. lower risk. ``bands`` (borrower id → ``"A"``..``"E"``) colours the bars by band.
+    """
+    values = grades.astype("float64").dropna()
+    lo = float(values.min()) if len(values) else 0.0
+    hi = float(values.max()) if len(values) else 1.0
+    size = (hi - lo) / nbins if hi > lo else 0.01
+    xbins = {"start": lo, "end": hi + size * 1e-6, "size": size}
+
+    fig = go.Figure()
+    x_label = t("chart.grades.x", lang)
+    y_label = t("chart.grades.y", lang)
+    hover = x_label + ": %{x}<br>" + y_label + ": %{y}<extra>%{fullData.name}</extra>"
+    if bands is None:
+        fig.add_histogram(
+            x=values.to_numpy(), xbins=xbins, autobinx=False, name=y_label,
+            marker_color=MUTED_COLOR, hovertemplate=hover, showlegend=False,
+        )
+    else:
+        aligned = bands.reindex(values.index).astype("string")
+        # E (riskiest, lowest grades) first: the legend then reads left to right like the axis.
+        order = list(BAND_ORDER[::-1]) + sorted(set(aligned.dropna()) - set(BAND_ORDER))
+        for band in order:
+            sel = values[(aligned == band).fillna(False).to_numpy()]
+            if sel.empty:
+                continue
+            fig.add_histogram(
+                x=sel.to_numpy(), xbins=xbins, autobinx=False,
+                name=t(f"band.{band}", lang) if band in BAND_ORDER else band,
+                marker_color=BAND_COLORS.get(band, OTHER_COLOR), hovertemplate=hover,
+            )
+    fig.update_layout(
+        template=house_template(),
+        title={"text": t("chart.grades.title", lang), "subtitle": {"text": t("chart.grades.note", lang)}},
+        height=460,
+        barmode="stack",
+        bargap=0.04,
+        legend={
+            "title": {"text": t("chart.grades.legend", lang)},
+            "orientation": "h",
+            "x": 0,
+            "xanchor": "left",
+            "y": -0.25,
+            "yanchor": "top",
+            "traceorder": "normal",
+        },
+        margin={"t": 90, "b": 110},
+        xaxis={"title": {"text": x_label}, "tickformat": ".2f"},
+        yaxis={"title": {"text": y_label}, "showgrid": True, "rangemode": "tozero"},
+        annotations=[
+            {"text": t("chart.grades.riskier", lang), "x": 0, "xanchor": "left"},
+            {"text": t("chart.grades.safer", lang), "x": 1, "xanchor": "right"},
+        ],
+    )
+    # Reading aids on the x-axis title line, under the left and right ends of the axis.
+    fig.update_annotations(
+        xref="paper", yref="paper", y=0, yanchor="top", yshift=-26, showarrow=False,
+        font={"size": 12, "color": MUTED_COLOR},
+    )
+    return fig
+
+
+def loading_figure(lang: str, *, height: int = 400) -> go.Figure:
+    """An empty chart frame ("computing…") that holds a chart's place while it is computed."""
+    fig = go.Figure()
+    fig.update_layout(
+        template=house_template(),
+        height=height,
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        annotations=[
+            {
+                "text": t("chart.loading", lang),
+                "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5,
+                "showarrow": False, "font": {"color": MUTED_COLOR},
+            }
+        ],
+    )
+    return fig

@@ -1,0 +1,157 @@
+"""The ranking page driven through AppTest, checked against riskcore called directly."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from riskcore.indicators import build_indicator_matrix
+from riskcore.ranking import BookRanking, rank_book
+from riskcore.sample import SampleBook, load_sample
+from riskview.i18n import t
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "app.py")
+SAMPLE_DIR = ROOT / "sample_data"
+
+
+
+@pytest.fixture(scope="module")
+def book() -> SampleBook:
+    return load_sample(SAMPLE_DIR)
+
+
+@pytest.fixture(scope="module")
+def latest(book: SampleBook) -> pd.Timestamp:
+    return pd.to_datetime(book.loans["snapshot_date"]).max()
+
+
+def _expected(book: SampleBook, as_of: pd.Timestamp, branches: list[str] | None = None, rho: float = 0.5) -> BookRanking:
+    """The ranking computed by calling riskcore directly, as the page should show it."""
+    if branches is None:
+        branches = sorted(book.loans["branch_id"].astype(str).unique())
+    matrix = build_indicator_matrix(book.loans, book.borrowers, as_of, branches=branches)
+    return rank_book(matrix, rho=rho)
+
+
+def _app(lang: str = "zh") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["lang"] = lang
+    return at.run()
+
+
+def _metric(at: AppTest, key: str, lang: str) -> str:
+    label = t(key, lang)
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def _charts(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+@pytest.fixture(scope="module")
+def zh_app() -> AppTest:
+    at = _app("zh")
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_page_runs_without_exception_in_both_languages(lang: str) -> None:
+    at = _app(lang)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == t("rank.title", lang)
+    titles = [chart["layout"]["title"]["text"] for chart in _charts(at)]
+    assert t("chart.weights.title", lang) in titles
+    assert t("chart.grades.title", lang) in titles
+    assert t("col.grade", lang) in at.dataframe[0].value.columns
+
+
+def test_kpi_borrowers_equals_riskcore(zh_app: AppTest, book: SampleBook, latest: pd.Timestamp) -> None:
+    expected = _expected(book, latest)
+    assert _metric(zh_app, "kpi.borrowers", "zh") == f"{len(expected.table):,}"
+    assert _metric(zh_app, "kpi.indicators", "zh").endswith(f"/ {len(expected.entropy.weights)}")
+
+
+def test_top_row_is_the_borrower_with_the_lowest_grade(zh_app: AppTest, book: SampleBook, latest: pd.Timestamp) -> None:
+    expected = _expected(book, latest)
+    table = zh_app.dataframe[0].value
+    assert table[t("col.borrower_id", "zh")].iloc[0] == expected.grey.grades.idxmin()
+    assert table[t("col.grade", "zh")].iloc[0] == pytest.approx(expected.grey.grades.min())
+    assert table[t("col.risk_rank", "zh")].iloc[0] == 1
+    assert len(table) == min(50, len(expected.table))
+
+
+def test_weight_chart_shows_the_entropy_weights(zh_app: AppTest, book: SampleBook, latest: pd.Timestamp) -> None:
+    expected = _expected(book, latest).entropy.weights
+    chart = next(c for c in _charts(zh_app) if c["layout"]["title"]["text"] == t("chart.weights.title", "zh"))
+    shown = sorted(x for trace in chart["data"] for x in trace["x"])
+    assert shown == pytest.approx(sorted(expected.tolist()))
+
+
+def test_branch_filter_updates_the_kpi(book: SampleBook, latest: pd.Timestamp) -> None:
+    at = _app("zh")
+    before = _metric(at, "kpi.borrowers", "zh")
+    branch = sorted(book.loans["branch_id"].astype(str).unique())[0]
+    at.multiselect(key="rank_branches").set_value([branch]).run()
+    assert not at.exception
+    expected = _expected(book, latest, [branch])
+    after = _metric(at, "kpi.borrowers", "zh")
+    assert after == f"{len(expected.table):,}"
+    assert after != before
+    assert set(at.dataframe[0].value[t("col.branch_name", "zh")]) <= set(expected.table["branch_name"])
+
+
+def test_snapshot_change_ranks_that_month(book: SampleBook) -> None:
+    dates = sorted(pd.to_datetime(book.loans["snapshot_date"].unique()))
+    earlier = dates[-7]
+    at = _app("zh")
+    assert at.selectbox(key="rank_snapshot").value == dates[-1].strftime("%Y-%m-%d")
+    at.selectbox(key="rank_snapshot").set_value(earlier.strftime("%Y-%m-%d")).run()
+    assert not at.exception
+    expected = _expected(book, earlier)
+    assert _metric(at, "kpi.borrowers", "zh") == f"{len(expected.table):,}"
+    assert at.dataframe[0].value[t("col.borrower_id", "zh")].iloc[0] == expected.grey.grades.idxmin()
+
+
+def test_rho_change_updates_grades(book: SampleBook, latest: pd.Timestamp) -> None:
+    at = _app("en")
+    col = t("col.grade", "en")
+    before = at.dataframe[0].value[col].to_numpy()
+    at.slider(key="rank_rho").set_value(0.3).run()
+    assert not at.exception
+    after = at.dataframe[0].value[col]
+    expected = _expected(book, latest, rho=0.3)
+    assert after.iloc[0] == pytest.approx(expected.grey.grades.min())
+    assert not (after.to_numpy() == before).all()
+    assert any("ρ = 0.30" in c.value for c in at.caption)
+
+
+def test_language_switch_translates_the_page() -> None:
+    at = _app("zh")
+    at.segmented_control(key="lang").set_value("en").run()
+    assert not at.exception
+    assert at.title[0].value == t("rank.title", "en")
+    assert t("col.borrower_name", "en") in at.dataframe[0].value.columns
+    assert any(t("chart.grades.note", "en") in json.dumps(c, ensure_ascii=False) for c in _charts(at))
+
+
+def test_language_and_frame_survive_a_page_widget_rerun() -> None:
+    at = _app("zh")
+    at.segmented_control(key="lang").set_value("en").run()
+    at.slider(key="rank_rho").set_value(0.6).run()
+    assert not at.exception
+    assert at.segmented_control(key="lang").value == "en"
+    assert at.title[0].value == t("rank.title", "en")
+
+
+def test_no_branch_selected_warns_instead_of_failing() -> None:
+    at = _app("zh")
+    at.multiselect(key="rank_branches").set_value([]).run()
+    assert not at.exception
+    assert [w.value for w in at.warning] == [t("rank.no_branch", "zh")]
+    assert not at.dataframe
