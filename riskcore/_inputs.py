@@ -86,6 +86,19 @@ def check_finite(data: FloatArray, rows: pd.Index, columns: pd.Index, *, name: s
     )
 
 
+def _by_column(mapping_like: Any, columns: pd.Index, name: str) -> list[Any]:
+    """Values of a mapping / Series in column order; its keys must be exactly the columns."""
+    mapping = dict(mapping_like.items())
+    missing = [c for c in columns if c not in mapping]
+    extra = [k for k in mapping if k not in set(columns)]
+    if missing or extra:
+        raise ValueError(
+            f"`{name}` keys must match the columns of `values`; "
+            f"missing: {[str(c) for c in missing]}, unknown: {[str(k) for k in extra]}"
+        )
+    return [mapping[c] for c in columns]
+
+
 def as_directions(directions: Any, columns: pd.Index) -> BoolArray:
     """Return a boolean array, True where the column is a benefit indicator.
 
@@ -102,15 +115,7 @@ def as_directions(directions: Any, columns: pd.Index) -> BoolArray:
     if isinstance(directions, (str, Direction)):
         labels: list[Any] = [directions] * m
     elif isinstance(directions, (Mapping, pd.Series)):
-        mapping = dict(directions.items())
-        missing = [c for c in columns if c not in mapping]
-        extra = [k for k in mapping if k not in set(columns)]
-        if missing or extra:
-            raise ValueError(
-                f"`directions` keys must match the columns of `values`; "
-                f"missing: {[str(c) for c in missing]}, not in `values`: {[str(k) for k in extra]}"
-            )
-        labels = [mapping[c] for c in columns]
+        labels = _by_column(directions, columns, "directions")
     else:
         labels = list(directions)
         if len(labels) != m:
@@ -129,15 +134,7 @@ def as_weight_vector(weights: Any, columns: pd.Index, *, name: str = "weights") 
     """
     m = len(columns)
     if isinstance(weights, (pd.Series, Mapping)):
-        mapping = dict(weights.items())
-        missing = [c for c in columns if c not in mapping]
-        extra = [k for k in mapping if k not in set(columns)]
-        if missing or extra:
-            raise ValueError(
-                f"`{name}` keys must match the indicators; missing: {[str(c) for c in missing]}, "
-                f"unknown: {[str(k) for k in extra]}"
-            )
-        w = np.array([mapping[c] for c in columns], dtype=np.float64)
+        w = np.array(_by_column(weights, columns, name), dtype=np.float64)
     else:
         w = np.asarray(weights, dtype=np.float64)
         if w.ndim != 1 or w.size != m:

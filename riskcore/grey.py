@@ -13,7 +13,7 @@ from scipy.special import xlogy
 
 from riskcore import _kernels
 from riskcore._inputs import FloatArray, as_directions, as_matrix, as_weight_vector, check_finite
-from riskcore.weights.entropy import EntropyResult, minmax_normalise
+from riskcore.weights.entropy import EntropyResult, entropy_from_sums, minmax_normalise
 
 __all__ = ["GreyResult", "GreyFactorResult", "grey_relational", "grey_factor_degrees", "GREY_PREPROCESS"]
 
@@ -158,7 +158,7 @@ def grey_relational(
         delta_min, delta_max = 0.0, (0.0 if constant.all() else 1.0)
         if want_entropy and delta_max > 0.0:
             sums, xi = _kernels.entropy_grey(x, offset, scale, constant, rho)
-            entropy_result = _entropy_from_sums(sums, constant, x.shape[0], m.columns)
+            entropy_result = entropy_from_sums(sums, constant, x.shape[0], m.columns)
         elif want_entropy:
             raise ValueError("every column of `values` is constant; entropy weights are undefined")
         else:
@@ -175,7 +175,7 @@ def grey_relational(
         if want_entropy:
             # Constant columns are 1 here, but their entropy is forced to 1 anyway.
             sums = (z.sum(axis=0), xlogy(z, z).sum(axis=0))
-            entropy_result = _entropy_from_sums(sums, constant, x.shape[0], m.columns)
+            entropy_result = entropy_from_sums(sums, constant, x.shape[0], m.columns)
 
     if want_entropy:
         assert entropy_result is not None
@@ -195,29 +195,6 @@ def grey_relational(
         entropy=entropy_result,
         _normaliser=None if z is not None else (x, offset, scale, constant),
         _normalised=None if z is None else pd.DataFrame(z, index=m.rows, columns=m.columns, copy=False),
-    )
-
-
-def _entropy_from_sums(
-    sums: tuple[FloatArray, FloatArray], constant: np.ndarray, n: int, columns: pd.Index
-) -> EntropyResult:
-    if n < 2:
-        raise ValueError(f"entropy weights need at least 2 rows (borrowers); got {n}")
-    if constant.all():
-        raise ValueError("every column of `values` is constant; entropy weights are undefined")
-    s, sl = sums
-    with np.errstate(divide="ignore", invalid="ignore"):
-        entropy = -(sl / s - np.log(s)) / np.log(n)
-    entropy = np.where(constant, 1.0, entropy)
-    divergence = 1.0 - entropy
-    weights = divergence / divergence.sum()
-    return EntropyResult(
-        weights=pd.Series(weights, index=columns, name="weight"),
-        entropy=pd.Series(entropy, index=columns, name="entropy"),
-        divergence=pd.Series(divergence, index=columns, name="divergence"),
-        constant_columns=tuple(columns[constant]),
-        method="minmax",
-        n_rows=n,
     )
 
 

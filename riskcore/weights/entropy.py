@@ -156,28 +156,43 @@ def entropy_weights(
             "every column of `values` is constant; entropy weights are undefined"
         )
 
-    ln_n = np.log(n)
     if _kernels.use_kernels(x):
-        s, sl = _kernels.entropy_sums(x, offset, scale, constant, shift=shift)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            # sum p ln p = (1/S) sum q ln q - ln S, with p = q / S.
-            entropy = -(sl / s - np.log(s)) / ln_n
+        sums = _kernels.entropy_sums(x, offset, scale, constant, shift=shift)
     else:
-        safe_scale = np.where(constant, 1.0, scale)
-        q = (x - offset) / safe_scale + shift
-        with np.errstate(divide="ignore", invalid="ignore"):
-            p = q / q.sum(axis=0)
-            entropy = -xlogy(p, p).sum(axis=0) / ln_n
+        q = (x - offset) / np.where(constant, 1.0, scale) + shift
+        sums = (q.sum(axis=0), xlogy(q, q).sum(axis=0))
+    return entropy_from_sums(sums, constant, n, m.columns, method=method)
+
+
+def entropy_from_sums(
+    sums: tuple[FloatArray, FloatArray], constant: BoolArray, n: int, columns: pd.Index,
+    *, method: str = "minmax",
+) -> EntropyResult:
+    """Entropy weights from the column sums S = sum q and L = sum q ln q.
+
+    With p = q / S, sum p ln p = L / S - ln S, so one pass over the data suffices.
+    Constant columns get e = 1 (d = 0, w = 0) whatever their sums.
+
+    Raises
+    ------
+    ValueError
+        Fewer than 2 rows, or every column constant.
+    """
+    if n < 2:
+        raise ValueError(f"entropy weights need at least 2 rows (borrowers); got {n}")
+    if constant.all():
+        raise ValueError("every column of `values` is constant; entropy weights are undefined")
+    s, sl = sums
+    with np.errstate(divide="ignore", invalid="ignore"):
+        entropy = -(sl / s - np.log(s)) / np.log(n)
     entropy = np.where(constant, 1.0, entropy)
     divergence = 1.0 - entropy
     weights = divergence / divergence.sum()
-
-    index = m.columns
     return EntropyResult(
-        weights=pd.Series(weights, index=index, name="weight"),
-        entropy=pd.Series(entropy, index=index, name="entropy"),
-        divergence=pd.Series(divergence, index=index, name="divergence"),
-        constant_columns=tuple(index[constant]),
+        weights=pd.Series(weights, index=columns, name="weight"),
+        entropy=pd.Series(entropy, index=columns, name="entropy"),
+        divergence=pd.Series(divergence, index=columns, name="divergence"),
+        constant_columns=tuple(columns[constant]),
         method=method,
         n_rows=n,
     )
