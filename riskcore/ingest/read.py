@@ -1,0 +1,328 @@
+"""Read a ledger file as the bank exported it into a table of text cells.
+
+Every cell comes back as text, so IDs keep their leading zeros ("001") and 18-character
+credit codes stay intact; numbers and dates are parsed later, under the schema, where a
+bad cell becomes an Issue with its row number. Row numbers are the ones Excel (or a text
+editor, for CSV) shows: 1-based, counting title rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal
+
+import pandas as pd
+
+__all__ = ["DroppedRow", "RawTable", "ReadError", "decode_text", "read_table", "sniff_format"]
+
+FileFormat = Literal["csv", "xlsx", "xls"]
+
+_ZIP_MAGIC: Final = b"PK\x03\x04"
+_OLE2_MAGIC: Final = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+#: Rows that are totals or subtotals, not loans: 合计, 总计, 小计, 本页小计, Total, Subtotal ...
+_TOTAL_LABEL: Final = re.compile(
+    r"^\s*(本页|本月|全行|总)?\s*(合\s*计|总\s*计|小\s*计|total|sub-?total|grand\s+total)\s*[:：]?\s*$",
+    re.IGNORECASE,
+)
+_HEADER_SCAN_ROWS: Final = 30
+_NUMERIC: Final = re.compile(r"^[\s+\-−]?[\d,，.]+%?\s*$")
+
+
+class ReadError(ValueError):
+    """A file that cannot be read as a table; ``code`` and ``params`` are for the UI catalogue.
+
+    Codes: ``empty_file``, ``binary_not_table``, ``damaged_xlsx``, ``unreadable_workbook``,
+    ``undecodable_text``, ``no_sheet``, ``unknown_sheet``, ``no_header``, ``no_data_rows``,
+    ``ragged_row``.
+    """
+
+    def __init__(self, code: str, message: str, *, file: str, **params: Any) -> None:
+        super().__init__(f"{file}: {message}")
+        self.code = code
+        self.file = file
+        self.params = params
+
+
+@dataclass(frozen=True, slots=True)
+class DroppedRow:
+    """A row left out of the table: ``reason`` is ``"total_row"`` or ``"blank_row"``."""
+
+    row: int
+    reason: str
+    label: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RawTable:
+    """A ledger read as text.
+
+    ``frame`` has the original headers as columns (blank headers named after the Excel
+    column letter, duplicates suffixed ``.2``, ``.3``) and the file's row numbers as index.
+    ``totals`` holds the dropped total rows in the same columns, for reconciliation.
+    """
+
+    file: str
+    format: FileFormat
+    encoding: str | None
+    sheet: str | None
+    sheets: tuple[str, ...]
+    header_row: int
+    title: str | None
+    frame: pd.DataFrame
+    dropped_rows: tuple[DroppedRow, ...]
+    totals: pd.DataFrame = field(repr=False)
+
+
+def sniff_format(data: bytes, file: str = "<upload>") -> FileFormat:
+    """Tell XLSX (ZIP), legacy XLS (OLE2) and text apart by content, never by extension.
+
+    Raises
+    ------
+    ReadError
+        ``empty_file``, ``damaged_xlsx`` (a ZIP that is truncated or not a workbook),
+        ``binary_not_table`` (other binary content, e.g. an image renamed to .xlsx).
+    """
+    if not data.strip():
+        raise ReadError("empty_file", "the file is empty", file=file)
+    if data.startswith(_ZIP_MAGIC):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = set(archive.namelist())
+                bad = archive.testzip()
+        except (zipfile.BadZipFile, EOFError, OSError) as exc:
+            raise ReadError("damaged_xlsx", f"the file is a damaged or truncated ZIP/XLSX ({exc})", file=file) from None
+        if bad is not None or "xl/workbook.xml" not in names:
+            raise ReadError("damaged_xlsx", "the file is a ZIP archive but not a readable Excel workbook", file=file)
+        return "xlsx"
+    if data.startswith(_OLE2_MAGIC):
+        return "xls"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "csv"  # UTF-16 with BOM: Excel's "Unicode text" export
+    head = data[:8192]
+    if b"\x00" in head or sum(b < 9 for b in head) > len(head) // 100 + 2:
+        raise ReadError("binary_not_table", "the file is binary but neither XLSX, XLS nor text (CSV)", file=file)
+    return "csv"
+
+
+def decode_text(data: bytes, file: str = "<upload>") -> tuple[str, str]:
+    """Decode CSV bytes: strict UTF-8 (with or without BOM), then GB18030 (a superset of
+    GBK and GB2312), then charset detection as a last resort. Returns (text, encoding used).
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data.decode("utf-8-sig"), "utf-8-sig"
+        except UnicodeDecodeError:
+            pass
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    try:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data).best()
+    except ImportError:  # pragma: no cover - charset-normalizer comes with streamlit
+        best = None
+    if best is None:
+        raise ReadError("undecodable_text", "the text is neither UTF-8 nor GBK/GB18030", file=file)
+    return str(best), best.encoding
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return ""
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, (dt.datetime,)):
+        return value.strftime("%Y-%m-%d") if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    return str(value).strip()
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _rows_from_csv(text: str, file: str) -> list[list[str]]:
+    lines = text.splitlines()
+    sample = "\n".join(lines[:50])
+    delimiter = max([",", "\t", ";", "|"], key=sample.count)
+    return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+
+
+def _rows_from_workbook(data: bytes, file: str, sheet: str | int | None) -> tuple[list[list[str]], str, tuple[str, ...]]:
+    import python_calamine
+
+    try:
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as exc:  # calamine raises its own error types for damaged workbooks
+        raise ReadError("unreadable_workbook", f"the workbook cannot be read ({exc})", file=file) from None
+    names = tuple(book.sheet_names)
+    if not names:
+        raise ReadError("no_sheet", "the workbook has no sheet", file=file)
+    if sheet is None:
+        candidates = list(names)
+    elif isinstance(sheet, int):
+        if not 0 <= sheet < len(names):
+            raise ReadError("unknown_sheet", f"there is no sheet number {sheet + 1}; sheets: {list(names)}", file=file,
+                            sheet=sheet, sheets=list(names))
+        candidates = [names[sheet]]
+    else:
+        if sheet not in names:
+            raise ReadError("unknown_sheet", f"there is no sheet {sheet!r}; sheets: {list(names)}", file=file,
+                            sheet=sheet, sheets=list(names))
+        candidates = [sheet]
+    first: tuple[list[list[str]], str] | None = None
+    for name in candidates:
+        grid = book.get_sheet_by_name(name)
+        values = grid.to_python(skip_empty_area=False)
+        rows = [[_cell_text(v) for v in row] for row in values]
+        # Merged cells hold their value in the top-left cell only. A vertical merge (a branch
+        # or group spanning several loans) is spread down its rows so they are not blank;
+        # a horizontal one (a title across the sheet) stays in one cell, or the title row
+        # would look like a header.
+        for (r0, c0), (r1, c1) in grid.merged_cell_ranges or ():
+            if r1 > r0 and r0 < len(rows) and c0 < len(rows[r0]):
+                value = rows[r0][c0]
+                for r in range(r0, min(r1, len(rows) - 1) + 1):
+                    for c in range(c0, min(c1, len(rows[r]) - 1) + 1):
+                        rows[r][c] = value
+        if first is None:
+            first = (rows, name)
+        if sum(1 for row in rows if any(row)) >= 2:
+            return rows, name, names
+    assert first is not None
+    return first[0], first[1], names
+
+
+def _is_blank(row: list[str]) -> bool:
+    return not any(cell.strip() for cell in row)
+
+
+def _find_header(rows: list[list[str]]) -> int | None:
+    """Index of the header row: the first of the top rows that is as wide as the table and
+    mostly text (title rows have one merged cell; data rows are mostly numbers)."""
+    scan = rows[:_HEADER_SCAN_ROWS]
+    widths = sorted(w for w in (sum(1 for c in row if c) for row in scan) if w)
+    if not widths or widths[-1] < 2:
+        return None
+    # The typical width (median of non-blank rows), not the widest: one ragged data row
+    # must not make the real header look too narrow.
+    typical = widths[len(widths) // 2]
+    for i, row in enumerate(scan):
+        filled = [c for c in row if c]
+        if len(filled) < max(2, 0.6 * typical):
+            continue
+        texty = sum(1 for c in filled if not _NUMERIC.match(c))
+        if texty >= 0.8 * len(filled):
+            return i
+    return None
+
+
+def read_table(data: bytes, file: str = "<upload>", *, sheet: str | int | None = None) -> RawTable:
+    """Read a CSV, XLSX or XLS ledger into text cells with its header found and totals dropped.
+
+    Parameters
+    ----------
+    data : bytes
+        The file as uploaded.
+    file : str
+        Its name, used in every message.
+    sheet : str, int or None
+        Sheet name or 0-based position; None picks the first sheet that holds a table.
+
+    Raises
+    ------
+    ReadError
+        The file is empty, binary junk, a damaged workbook, undecodable text, has no header
+        row or no data row, names an unknown sheet, or has a row with more filled cells
+        than the header has columns (``ragged_row``, naming the row).
+    """
+    fmt = sniff_format(data, file)
+    encoding: str | None = None
+    sheet_name: str | None = None
+    sheets: tuple[str, ...] = ()
+    if fmt == "csv":
+        text, encoding = decode_text(data, file)
+        rows = _rows_from_csv(text, file)
+    else:
+        rows, sheet_name, sheets = _rows_from_workbook(data, file, sheet)
+
+    header_at = _find_header(rows)
+    if header_at is None:
+        raise ReadError("no_header", "no header row found in the first 30 rows", file=file, sheet=sheet_name)
+    title = next((c for row in rows[:header_at] for c in row if c), None)
+    header = rows[header_at]
+    # Trailing columns with neither a header nor data are export padding.
+    width = len(header)
+    while width > 0 and not header[width - 1] and all(
+        len(r) < width or not r[width - 1] for r in rows[header_at + 1:]
+    ):
+        width -= 1
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    for j, name in enumerate(header[:width]):
+        label = name or _column_letter(j)
+        seen[label] = seen.get(label, 0) + 1
+        names.append(label if seen[label] == 1 else f"{label}.{seen[label]}")
+
+    records: list[list[str]] = []
+    index: list[int] = []
+    totals: list[list[str]] = []
+    total_index: list[int] = []
+    dropped: list[DroppedRow] = []
+    for i in range(header_at + 1, len(rows)):
+        row = rows[i]
+        excel_row = i + 1
+        extra = [c for c in row[width:] if c]
+        if extra:
+            raise ReadError(
+                "ragged_row",
+                f"row {excel_row} has {width + len(extra)} filled cells but the header (row {header_at + 1}) "
+                f"has {width} columns",
+                file=file, row=excel_row, cells=width + len(extra), columns=width,
+            )
+        cells = (row + [""] * width)[:width]
+        if _is_blank(cells):
+            dropped.append(DroppedRow(excel_row, "blank_row"))
+            continue
+        total_label = next((c for c in cells if c and _TOTAL_LABEL.match(c)), None)
+        if total_label is not None:
+            dropped.append(DroppedRow(excel_row, "total_row", total_label))
+            totals.append(cells)
+            total_index.append(excel_row)
+            continue
+        records.append(cells)
+        index.append(excel_row)
+    # Trailing blank rows are padding, not worth reporting one by one.
+    while dropped and dropped[-1].reason == "blank_row" and dropped[-1].row > (index[-1] if index else 0):
+        dropped.pop()
+    if not records:
+        raise ReadError("no_data_rows", f"the table has a header (row {header_at + 1}) but no data rows",
+                        file=file, header_row=header_at + 1)
+    frame = pd.DataFrame(records, columns=names, index=pd.Index(index, name="row"), dtype="str")
+    return RawTable(
+        file=file, format=fmt, encoding=encoding, sheet=sheet_name, sheets=sheets,
+        header_row=header_at + 1, title=title, frame=frame, dropped_rows=tuple(dropped),
+        totals=pd.DataFrame(totals, columns=names, index=pd.Index(total_index, name="row"), dtype="str"),
+    )
