@@ -142,3 +142,32 @@ def ranking_display(table: pd.DataFrame, lang: str | None, *, top_n: int | None 
             out[header] = rows[column].to_numpy()
     return out.reset_index(drop=True)
 
+
+
+def issue_message(issue: Any, lang: str | None) -> str:
+    """A ledger issue as one line: where (file, row, column as the analyst sees them) and what.
+
+    ``issue`` is a :class:`riskcore.ingest.Issue`; its code and params fill the catalogue text.
+    """
+    params = {"value": issue.value or "", "field": field_label(issue.canonical, lang), **issue.params}
+    if issue.row is not None and issue.column:
+        where = t("issue.where.cell", lang, file=issue.file, row=issue.row, column=issue.column)
+    elif issue.row is not None:
+        where = t("issue.where.row", lang, file=issue.file, row=issue.row)
+    else:
+        where = t("issue.where.file", lang, file=issue.file)
+    sep = "：" if normalise_lang(lang) == "zh" else ": "
+    return where + sep + t(f"issue.{issue.code}", lang, **params)
+
+
+def field_label(name: str | None, lang: str | None) -> str:
+    """A canonical ledger field as the analyst knows it: its usual Chinese header (数据日期)
+    in Chinese, the canonical name (snapshot_date) in English."""
+    if not name:
+        return ""
+    from riskcore.ingest.schema import LOAN_FIELD_BY_NAME
+
+    spec = LOAN_FIELD_BY_NAME.get(name)
+    if spec is None or normalise_lang(lang) == "en":
+        return name
+    return next((s for s in spec.synonyms if any("\u4e00" <= ch <= "\u9fff" for ch in s)), name)

@@ -1,0 +1,127 @@
+"""One ledger file end to end: read -> map -> parse -> validate -> (store).
+
+Used by the command line and, later, the data page, so that both report the same figures.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from riskcore.ingest.parse import Issue, parse_amounts, parse_ledger
+from riskcore.ingest.read import DroppedRow, RawTable, ReadError, read_table
+from riskcore.ingest.schema import LOAN_FIELD_BY_NAME, ColumnMapping, map_columns
+from riskcore.ingest.validate import validate_loans
+from riskcore.store import LedgerStore, SnapshotRecord
+
+__all__ = ["LedgerReport", "Reconciliation", "check_ledger", "import_ledger"]
+
+
+@dataclass(frozen=True, slots=True)
+class Reconciliation:
+    """Loaded rows against the file's own total row, for one amount column (in yuan)."""
+
+    field: str
+    column: str
+    loaded: float
+    total_row: float
+    difference: float
+    matches: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerReport:
+    """Everything an analyst needs to judge one file; ``frame`` is None when unreadable."""
+
+    file: str
+    format: str | None
+    encoding: str | None
+    sheet: str | None
+    header_row: int | None
+    rows: int
+    dropped_rows: tuple[DroppedRow, ...]
+    mapping: ColumnMapping | None
+    sums: dict[str, float]
+    reconciliation: tuple[Reconciliation, ...]
+    issues: tuple[Issue, ...]
+    frame: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def has_errors(self) -> bool:
+        """True when any issue is an error."""
+        return any(i.severity == "error" for i in self.issues)
+
+
+def _reconcile(raw: RawTable, mapping: ColumnMapping, frame: pd.DataFrame) -> tuple[Reconciliation, ...]:
+    if raw.totals.empty:
+        return ()
+    found = []
+    grand = raw.totals.iloc[[-1]]  # the last total row is the grand total
+    for header, name in mapping.columns.items():
+        if LOAN_FIELD_BY_NAME[name].kind != "amount":
+            continue
+        value, bad = parse_amounts(grand[header], mapping.scales.get(header, 1.0))
+        if bad.any() or value.isna().all():
+            continue
+        loaded = float(frame[name].sum())
+        total = float(value.iloc[0])
+        diff = loaded - total
+        # Totals are printed rounded; accept half a cent per row, or 1e-6 of the total.
+        tolerance = max(0.005 * len(frame) * mapping.scales.get(header, 1.0), 1e-6 * abs(total))
+        found.append(Reconciliation(name, header, loaded, total, diff, abs(diff) <= tolerance))
+    return tuple(found)
+
+
+def check_ledger(
+    data: bytes, file: str, *, profile: Mapping[str, str] | None = None, sheet: str | int | None = None,
+) -> LedgerReport:
+    """Read, map, parse and validate one file; never raises for a bad file: a file that
+    cannot be read gives a report with one file-level error issue."""
+    try:
+        raw = read_table(data, file, sheet=sheet)
+    except ReadError as err:
+        issue = Issue(file, err.params.get("sheet"), err.params.get("row"), None, None, err.code, "error", None,
+                      dict(err.params))
+        return LedgerReport(file, None, None, None, None, 0, (), None, {}, (), (issue,))
+    mapping = map_columns(list(raw.frame.columns), profile)
+    parsed = validate_loans(raw, parse_ledger(raw, mapping), mapping.columns)
+    frame = parsed.frame
+    sums = {name: float(frame[name].sum()) for name in frame.columns if LOAN_FIELD_BY_NAME[name].kind == "amount"}
+    return LedgerReport(
+        file=file, format=raw.format, encoding=raw.encoding, sheet=raw.sheet, header_row=raw.header_row,
+        rows=len(frame), dropped_rows=raw.dropped_rows, mapping=mapping, sums=sums,
+        reconciliation=_reconcile(raw, mapping, frame), issues=parsed.issues, frame=frame,
+    )
+
+
+def import_ledger(
+    store: LedgerStore, data: bytes, file: str, *, branch: str | None = None,
+    profile: Mapping[str, str] | None = None, uploaded_by: str = "",
+) -> tuple[LedgerReport, list[SnapshotRecord]]:
+    """Store the bytes first, then check; a book without errors becomes one snapshot per
+    (branch, snapshot date) in it. ``branch`` fills a missing branch column."""
+    store.put_file(data, file, uploaded_by=uploaded_by)
+    report = check_ledger(data, file, profile=profile)
+    if report.has_errors or report.frame is None:
+        return report, []
+    frame = report.frame.copy()
+    if "branch_id" not in frame or frame["branch_id"].isna().all():
+        if branch is None:
+            issue = Issue(file, report.sheet, None, None, None, "missing_branch", "error", "branch_id")
+            return _with(report, issue), []
+        frame["branch_id"] = branch
+    sha = hashlib.sha256(data).hexdigest()
+    records = []
+    for (branch_id, as_of), part in frame.groupby(["branch_id", "snapshot_date"], sort=True):
+        records.append(store.add_snapshot(sha, str(branch_id), as_of, part.reset_index(drop=True)))
+    return report, records
+
+
+def _with(report: LedgerReport, issue: Issue) -> LedgerReport:
+    values: dict[str, Any] = {k: getattr(report, k) for k in LedgerReport.__slots__}
+    values["issues"] = (*report.issues, issue)
+    return LedgerReport(**values)
