@@ -26,6 +26,8 @@ def _report_dict(report: LedgerReport, lang: str) -> dict[str, Any]:
         "encoding": report.encoding,
         "sheet": report.sheet,
         "header_row": report.header_row,
+        "as_of": report.as_of.date().isoformat() if report.as_of is not None else None,
+        "as_of_source": report.as_of_source,
         "rows": report.rows,
         "dropped_rows": [{"row": d.row, "reason": d.reason, "label": d.label} for d in report.dropped_rows],
         "mapping": dict(report.mapping.columns) if report.mapping else {},
@@ -48,7 +50,8 @@ def _print_text(d: dict[str, Any]) -> None:
     where = f"{d['format'] or '?'}, encoding {d['encoding']}" if d["encoding"] else f"{d['format'] or '?'}"
     if d["sheet"]:
         where += f", sheet {d['sheet']}"
-    print(f"{d['file']}: {where}; header row {d['header_row']}; {d['rows']} rows loaded")
+    print(f"{d['file']}: {where}; header row {d['header_row']}; {d['rows']} rows loaded; "
+          f"as of {d['as_of']} (from {d['as_of_source']})")
     for drop in d["dropped_rows"]:
         print(f"  dropped row {drop['row']}: {drop['reason']} {drop['label']}".rstrip())
     for rec in d["reconciliation"] or []:
@@ -68,6 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         p.add_argument("files", nargs="+", type=Path)
         p.add_argument("--json", action="store_true", help="print one JSON document")
         p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the messages")
+        p.add_argument("--as-of", help="snapshot date for files without a date column (default: from the title or file name)")
         if name == "import":
             p.add_argument("--branch", help="branch id for files without a branch column")
             p.add_argument("--store", type=Path, help="store file (default: $SME_RISK_STORE or data/store.duckdb)")
@@ -82,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{path}: cannot read the file ({exc.strerror})", file=sys.stderr)
             return 2
         if store is not None:
-            report, records = import_ledger(store, data, path.name, branch=args.branch)
+            report, records = import_ledger(store, data, path.name, branch=args.branch, as_of=args.as_of)
             d = _report_dict(report, args.lang)
             d["snapshots"] = [
                 {"id": r.id, "branch_id": r.branch_id, "as_of": r.as_of.date().isoformat(), "rows": r.rows,
@@ -90,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 for r in records
             ]
         else:
-            report = check_ledger(data, path.name)
+            report = check_ledger(data, path.name, as_of=args.as_of)
             d = _report_dict(report, args.lang)
         reports.append((report, d))
     if args.json:

@@ -6,9 +6,10 @@ Used by the command line and, later, the data page, so that both report the same
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import pandas as pd
 
@@ -18,7 +19,7 @@ from riskcore.ingest.schema import LOAN_FIELD_BY_NAME, ColumnMapping, map_column
 from riskcore.ingest.validate import validate_loans
 from riskcore.store import LedgerStore, SnapshotRecord
 
-__all__ = ["LedgerReport", "Reconciliation", "check_ledger", "import_ledger"]
+__all__ = ["LedgerReport", "Reconciliation", "check_ledger", "import_ledger", "infer_as_of"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,8 @@ class LedgerReport:
     reconciliation: tuple[Reconciliation, ...]
     issues: tuple[Issue, ...]
     frame: pd.DataFrame | None = field(default=None, repr=False)
+    as_of: pd.Timestamp | None = None
+    as_of_source: str | None = None
 
     @property
     def has_errors(self) -> bool:
@@ -76,11 +79,35 @@ def _reconcile(raw: RawTable, mapping: ColumnMapping, frame: pd.DataFrame) -> tu
     return tuple(found)
 
 
+_TITLE_DATE: Final = re.compile(r"(\d{4})\s*[年/.-]\s*(\d{1,2})\s*[月/.-]\s*(\d{1,2})")
+_NAME_MONTH: Final = re.compile(r"(20\d{2})[-_.年]?(0[1-9]|1[0-2])(?!\d)")
+
+
+def infer_as_of(raw: RawTable, as_of: Any = None) -> tuple[pd.Timestamp | None, str | None]:
+    """The file's snapshot date when it has no date column: the ``as_of`` given, else a full
+    date in the title (…（2024年11月30日）), else a year-month in the file name taken as
+    that month's end (QD02_2024-11_….xlsx -> 2024-11-30). Returns (date, source)."""
+    if as_of is not None:
+        return pd.Timestamp(as_of).normalize(), "argument"
+    match = _TITLE_DATE.search(raw.title or "")
+    if match:
+        try:
+            return pd.Timestamp(int(match[1]), int(match[2]), int(match[3])), "title"
+        except ValueError:
+            pass
+    match = _NAME_MONTH.search(raw.file)
+    if match:
+        return pd.Timestamp(int(match[1]), int(match[2]), 1) + pd.offsets.MonthEnd(0), "file_name"
+    return None, None
+
+
 def check_ledger(
     data: bytes, file: str, *, profile: Mapping[str, str] | None = None, sheet: str | int | None = None,
+    as_of: Any = None,
 ) -> LedgerReport:
     """Read, map, parse and validate one file; never raises for a bad file: a file that
-    cannot be read gives a report with one file-level error issue."""
+    cannot be read gives a report with one file-level error issue. Without a date column
+    the snapshot date comes from :func:`infer_as_of`."""
     try:
         raw = read_table(data, file, sheet=sheet)
     except ReadError as err:
@@ -88,24 +115,36 @@ def check_ledger(
                       dict(err.params))
         return LedgerReport(file, None, None, None, None, 0, (), None, {}, (), (issue,))
     mapping = map_columns(list(raw.frame.columns), profile)
-    parsed = validate_loans(raw, parse_ledger(raw, mapping), mapping.columns)
+    date, source = (None, "column") if "snapshot_date" in mapping.columns.values() else infer_as_of(raw, as_of)
+    if date is not None:
+        mapping = map_columns(list(raw.frame.columns), profile, given=["snapshot_date"])
+    parsed = parse_ledger(raw, mapping)
+    if date is not None:
+        parsed.frame.insert(0, "snapshot_date", pd.Series(date, index=parsed.frame.index).astype("datetime64[us]"))
+    parsed = validate_loans(raw, parsed, mapping.columns)
     frame = parsed.frame
     sums = {name: float(frame[name].sum()) for name in frame.columns if LOAN_FIELD_BY_NAME[name].kind == "amount"}
     return LedgerReport(
         file=file, format=raw.format, encoding=raw.encoding, sheet=raw.sheet, header_row=raw.header_row,
         rows=len(frame), dropped_rows=raw.dropped_rows, mapping=mapping, sums=sums,
         reconciliation=_reconcile(raw, mapping, frame), issues=parsed.issues, frame=frame,
+        as_of=date if date is not None else _single_date(frame), as_of_source=source if date is not None else "column",
     )
+
+
+def _single_date(frame: pd.DataFrame) -> pd.Timestamp | None:
+    dates = frame["snapshot_date"].dropna().unique() if "snapshot_date" in frame else []
+    return pd.Timestamp(dates[0]) if len(dates) == 1 else None
 
 
 def import_ledger(
     store: LedgerStore, data: bytes, file: str, *, branch: str | None = None,
-    profile: Mapping[str, str] | None = None, uploaded_by: str = "",
+    profile: Mapping[str, str] | None = None, uploaded_by: str = "", as_of: Any = None,
 ) -> tuple[LedgerReport, list[SnapshotRecord]]:
     """Store the bytes first, then check; a book without errors becomes one snapshot per
     (branch, snapshot date) in it. ``branch`` fills a missing branch column."""
     store.put_file(data, file, uploaded_by=uploaded_by)
-    report = check_ledger(data, file, profile=profile)
+    report = check_ledger(data, file, profile=profile, as_of=as_of)
     if report.has_errors or report.frame is None:
         return report, []
     frame = report.frame.copy()
