@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import statistics
+import tempfile
 import sys
 import time
 from pathlib import Path
@@ -33,7 +34,7 @@ def main(argv: list[str] | None = None) -> None:
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
         )
         for k in range(args.repeats):
-            server = start_server(Path(f"/tmp/bench_startup_{k}"))
+            server = start_server(Path(tempfile.mkdtemp(prefix="bench_startup_")))
             try:
                 page = browser.new_page(viewport={"width": 1600, "height": 1000})
                 page.goto(server.url)
