@@ -163,11 +163,57 @@ def _column_letter(index: int) -> str:
     return letters
 
 
-def _rows_from_csv(text: str, file: str) -> list[list[str]]:
-    lines = text.splitlines()
-    sample = "\n".join(lines[:50])
-    delimiter = max([",", "\t", ";", "|"], key=sample.count)
-    return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+def _delimiter(text: str) -> str:
+    sample = "\n".join(text.splitlines()[:50])
+    return max([",", "\t", ";", "|"], key=sample.count)
+
+
+def _csv_rows(text: str, delimiter: str, limit: int | None = None) -> list[list[str]]:
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    rows = []
+    for k, row in enumerate(reader):
+        if limit is not None and k >= limit:
+            break
+        rows.append([c.strip() for c in row])
+    return rows
+
+
+def _csv_body(text: str, delimiter: str, header_at: int, width: int) -> pd.DataFrame | None:
+    """The rows below the header through pandas' C parser, or None when the file needs the
+    exact (slower) csv-module path: a row wider than the header, or anything unusual."""
+    try:
+        body = pd.read_csv(
+            io.StringIO(text), sep=delimiter, header=None, names=list(range(width)), skiprows=header_at + 1,
+            dtype="str", keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c",
+        )
+    except (pd.errors.ParserError, ValueError):
+        return None
+    # More fields than names in the first row makes pandas use them as an index: not ours.
+    if not isinstance(body.index, pd.RangeIndex) or body.shape[1] != width:
+        return None
+    body.index = pd.RangeIndex(header_at + 2, header_at + 2 + len(body))
+    return body.fillna("")
+
+
+def _body_from_rows(rows: list[list[str]], header_at: int, width: int, file: str) -> pd.DataFrame:
+    """Rows below the header as a frame of ``width`` text columns; a wider row is an error."""
+    body_rows = rows[header_at + 1:]
+    for k, row in enumerate(body_rows):
+        if len(row) > width:
+            extra = [c for c in row[width:] if c]
+            if extra:
+                excel_row = header_at + 2 + k
+                raise ReadError(
+                    "ragged_row",
+                    f"row {excel_row} has {width + len(extra)} filled cells but the header (row {header_at + 1}) "
+                    f"has {width} columns",
+                    file=file, row=excel_row, cells=width + len(extra), columns=width,
+                )
+    padded = [(row + [""] * width)[:width] for row in body_rows]
+    frame = pd.DataFrame(padded, columns=list(range(width)), dtype="str") if padded else pd.DataFrame(
+        columns=list(range(width)), dtype="str")
+    frame.index = pd.RangeIndex(header_at + 2, header_at + 2 + len(padded))
+    return frame
 
 
 def _rows_from_workbook(data: bytes, file: str, sheet: str | int | None) -> tuple[list[list[str]], str, tuple[str, ...]]:
@@ -215,10 +261,6 @@ def _rows_from_workbook(data: bytes, file: str, sheet: str | int | None) -> tupl
     return first[0], first[1], names
 
 
-def _is_blank(row: list[str]) -> bool:
-    return not any(cell.strip() for cell in row)
-
-
 def _find_header(rows: list[list[str]]) -> int | None:
     """Index of the header row: the first of the top rows that is as wide as the table and
     mostly text (title rows have one merged cell; data rows are mostly numbers)."""
@@ -264,65 +306,68 @@ def read_table(data: bytes, file: str = "<upload>", *, sheet: str | int | None =
     sheets: tuple[str, ...] = ()
     if fmt == "csv":
         text, encoding = decode_text(data, file)
-        rows = _rows_from_csv(text, file)
+        delimiter = _delimiter(text)
+        head_rows = _csv_rows(text, delimiter, limit=_HEADER_SCAN_ROWS)
     else:
         rows, sheet_name, sheets = _rows_from_workbook(data, file, sheet)
+        head_rows = rows[:_HEADER_SCAN_ROWS]
 
-    header_at = _find_header(rows)
+    header_at = _find_header(head_rows)
     if header_at is None:
         raise ReadError("no_header", "no header row found in the first 30 rows", file=file, sheet=sheet_name)
-    title = next((c for row in rows[:header_at] for c in row if c), None)
-    header = rows[header_at]
-    # Trailing columns with neither a header nor data are export padding.
+    title = next((c for row in head_rows[:header_at] for c in row if c), None)
+    header = head_rows[header_at]
     width = len(header)
-    while width > 0 and not header[width - 1] and all(
-        len(r) < width or not r[width - 1] for r in rows[header_at + 1:]
-    ):
+    if fmt == "csv":
+        fast = _csv_body(text, delimiter, header_at, width)
+        body = fast if fast is not None else _body_from_rows(_csv_rows(text, delimiter), header_at, width, file)
+    else:
+        body = _body_from_rows(rows, header_at, width, file)
+    body = pd.DataFrame({j: body[j].str.strip() for j in body.columns}, index=body.index)
+    filled = body.ne("")
+    # Trailing columns with neither a header nor data are export padding.
+    while width > 0 and not header[width - 1] and not filled[width - 1].any():
         width -= 1
+    body, filled = body.iloc[:, :width], filled.iloc[:, :width]
     names: list[str] = []
     seen: dict[str, int] = {}
     for j, name in enumerate(header[:width]):
         label = name or _column_letter(j)
         seen[label] = seen.get(label, 0) + 1
         names.append(label if seen[label] == 1 else f"{label}.{seen[label]}")
+    body.columns = names
 
-    records: list[list[str]] = []
-    index: list[int] = []
-    totals: list[list[str]] = []
-    total_index: list[int] = []
-    dropped: list[DroppedRow] = []
-    for i in range(header_at + 1, len(rows)):
-        row = rows[i]
-        excel_row = i + 1
-        extra = [c for c in row[width:] if c]
-        if extra:
-            raise ReadError(
-                "ragged_row",
-                f"row {excel_row} has {width + len(extra)} filled cells but the header (row {header_at + 1}) "
-                f"has {width} columns",
-                file=file, row=excel_row, cells=width + len(extra), columns=width,
-            )
-        cells = (row + [""] * width)[:width]
-        if _is_blank(cells):
-            dropped.append(DroppedRow(excel_row, "blank_row"))
+    blank = ~filled.any(axis=1).to_numpy()
+    is_total = pd.Series(False, index=body.index)
+    total_label = pd.Series("", index=body.index, dtype="str")
+    for column in body.columns:
+        cells = body[column]
+        # Literal contains runs in Arrow; the label regex then runs on the few candidates only.
+        candidate = cells.str.contains("计", regex=False) | cells.str.lower().str.contains("total", regex=False)
+        if not candidate.any():
             continue
-        total_label = next((c for c in cells if c and _TOTAL_LABEL.match(c)), None)
-        if total_label is not None:
-            dropped.append(DroppedRow(excel_row, "total_row", total_label))
-            totals.append(cells)
-            total_index.append(excel_row)
-            continue
-        records.append(cells)
-        index.append(excel_row)
-    # Trailing blank rows are padding, not worth reporting one by one.
-    while dropped and dropped[-1].reason == "blank_row" and dropped[-1].row > (index[-1] if index else 0):
-        dropped.pop()
-    if not records:
+        hit = pd.Series(False, index=body.index)
+        hit[candidate] = [bool(_TOTAL_LABEL.match(c)) for c in cells[candidate]]
+        hit &= ~is_total
+        total_label = total_label.mask(hit, cells)
+        is_total |= hit
+    keep = ~blank & ~is_total.to_numpy()
+    data_rows = body.index[keep]
+    last_data = int(data_rows[-1]) if len(data_rows) else 0
+    dropped = [
+        DroppedRow(int(r), "total_row", str(total_label[r])) if is_total[r] else DroppedRow(int(r), "blank_row")
+        for r in body.index[~keep]
+        # Trailing blank rows are padding, not worth reporting one by one.
+        if is_total[r] or int(r) < last_data
+    ]
+    if not len(data_rows):
         raise ReadError("no_data_rows", f"the table has a header (row {header_at + 1}) but no data rows",
                         file=file, header_row=header_at + 1)
-    frame = pd.DataFrame(records, columns=names, index=pd.Index(index, name="row"), dtype="str")
+    frame = body.loc[keep]
+    frame.index.name = "row"
+    totals = body.loc[is_total.to_numpy()]
+    totals.index.name = "row"
     return RawTable(
         file=file, format=fmt, encoding=encoding, sheet=sheet_name, sheets=sheets,
-        header_row=header_at + 1, title=title, frame=frame, dropped_rows=tuple(dropped),
-        totals=pd.DataFrame(totals, columns=names, index=pd.Index(total_index, name="row"), dtype="str"),
+        header_row=header_at + 1, title=title, frame=frame, dropped_rows=tuple(dropped), totals=totals,
     )
