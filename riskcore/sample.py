@@ -982,34 +982,27 @@ def _emit_snapshot(
 # ============================================================================ DTYPES AND I/O
 
 
-def _coerce_loans(df: pd.DataFrame) -> pd.DataFrame:
-    out = df.loc[:, list(LOAN_COLUMNS)].copy()
-    for c in _STR_LOAN_COLS:
-        out[c] = out[c].astype("str")
-    for c in _DATE_LOAN_COLS:
-        out[c] = out[c].astype(DATE_DTYPE)
-    for c in _INT_LOAN_COLS:
-        out[c] = out[c].astype(np.int64)
-    for c in _BOOL_LOAN_COLS:
-        out[c] = out[c].astype(bool)
-    for c in LOAN_COLUMNS:
-        if c not in (*_STR_LOAN_COLS, *_DATE_LOAN_COLS, *_INT_LOAN_COLS, *_BOOL_LOAN_COLS):
-            out[c] = out[c].astype(np.float64)
+def _coerce(
+    df: pd.DataFrame, columns: Sequence[str], *, text: Sequence[str], dates: Sequence[str],
+    ints: Sequence[str], bools: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Select ``columns`` in order and give each its dtype; every other column is float64."""
+    out = df.loc[:, list(columns)].copy()
+    typed = {**{c: "str" for c in text}, **{c: DATE_DTYPE for c in dates},
+             **{c: np.int64 for c in ints}, **{c: bool for c in bools}}
+    for c in columns:
+        out[c] = out[c].astype(typed.get(c, np.float64))
     return out
+
+
+def _coerce_loans(df: pd.DataFrame) -> pd.DataFrame:
+    return _coerce(df, LOAN_COLUMNS, text=_STR_LOAN_COLS, dates=_DATE_LOAN_COLS, ints=_INT_LOAN_COLS,
+                   bools=_BOOL_LOAN_COLS)
 
 
 def _coerce_borrowers(df: pd.DataFrame) -> pd.DataFrame:
-    out = df.loc[:, list(BORROWER_COLUMNS)].copy()
-    for c in _STR_BORROWER_COLS:
-        out[c] = out[c].astype("str")
-    for c in _DATE_BORROWER_COLS:
-        out[c] = out[c].astype(DATE_DTYPE)
-    for c in _INT_BORROWER_COLS:
-        out[c] = out[c].astype(np.int64)
-    for c in BORROWER_COLUMNS:
-        if c not in (*_STR_BORROWER_COLS, *_DATE_BORROWER_COLS, *_INT_BORROWER_COLS):
-            out[c] = out[c].astype(np.float64)
-    return out
+    return _coerce(df, BORROWER_COLUMNS, text=_STR_BORROWER_COLS, dates=_DATE_BORROWER_COLS,
+                   ints=_INT_BORROWER_COLS)
 
 
 def generate(

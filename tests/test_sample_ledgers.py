@@ -1,7 +1,5 @@
 """The bank-style sample ledgers load with the right figures, or report the planted errors."""
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest

@@ -120,7 +120,7 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def _lookup(s: pd.Series, table: dict[str, str]) -> tuple[pd.Series, pd.Series]:
     key = s.astype("str").str.strip().str.lower().str.replace(r"\s+", "", regex=True)
-    values = key.map(lambda k: table.get(k)).astype("str").where(key.map(lambda k: k in table))
+    values = key.map(table).astype("str")  # labels not in the table become missing
     return values, ~_blank(s) & values.isna()
 
 

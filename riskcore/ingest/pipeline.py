@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 import pandas as pd
@@ -151,7 +151,7 @@ def import_ledger(
     if "branch_id" not in frame or frame["branch_id"].isna().all():
         if branch is None:
             issue = Issue(file, report.sheet, None, None, None, "missing_branch", "error", "branch_id")
-            return _with(report, issue), []
+            return replace(report, issues=(*report.issues, issue)), []
         frame["branch_id"] = branch
     sha = hashlib.sha256(data).hexdigest()
     records = []
@@ -159,8 +159,3 @@ def import_ledger(
         records.append(store.add_snapshot(sha, str(branch_id), as_of, part.reset_index(drop=True)))
     return report, records
 
-
-def _with(report: LedgerReport, issue: Issue) -> LedgerReport:
-    values: dict[str, Any] = {k: getattr(report, k) for k in LedgerReport.__slots__}
-    values["issues"] = (*report.issues, issue)
-    return LedgerReport(**values)
