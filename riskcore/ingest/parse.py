@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any, Final, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from riskcore.ingest.read import RawTable
 from riskcore.ingest.schema import LOAN_FIELD_BY_NAME, ColumnMapping
@@ -53,7 +56,10 @@ class ParsedLedger:
         return any(i.severity == "error" for i in self.issues)
 
 
-_THOUSANDS: Final = re.compile(r"[,，\s]|元|万元")
+_BLANK_WORDS: Final = ["", "-", "--", "—", "/", "nan", "NaN", "None"]
+_NUMBER: Final = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
+# A unit written in the cell itself wins over the header's: "12万元" is 120,000 yuan.
+_CELL_UNITS: Final = ((r"亿元?$", 1e8), (r"万元?$", 1e4), (r"千元$", 1e3), (r"元$", 1.0))
 _DATE_PARTS: Final = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T].*)?$")
 _EXCEL_EPOCH: Final = pd.Timestamp("1899-12-30")
 _TRUE: Final = {"是", "y", "yes", "true", "1", "√", "t", "是的"}
@@ -72,37 +78,99 @@ _SIZE: Final[dict[str, str]] = {
 
 
 def _blank(s: pd.Series) -> pd.Series:
-    return s.isna() | (s.astype("str").str.strip().isin(["", "-", "--", "—", "/", "nan", "NaN", "None"]))
+    return s.isna() | (s.astype("str").str.strip().isin(_BLANK_WORDS))
+
+
+def _arrow_text(s: pd.Series) -> pa.Array:
+    """Cells as Arrow strings, NFKC-normalised (full-width digits and brackets from Chinese
+    input methods become ASCII) and trimmed; missing cells are null. Arrow's kernels keep a
+    200,000-row column in milliseconds where Python string methods take a second."""
+    arr = pa.array(s.astype("str"), from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return pc.utf8_trim_whitespace(pc.utf8_normalize(arr, form="NFKC"))
+
+
+def _arrow_blank(text: pa.Array) -> np.ndarray:
+    return np.asarray(pc.fill_null(pc.is_in(text, value_set=pa.array(_BLANK_WORDS, text.type)), True))
+
+
+def _mask(condition: pa.Array) -> np.ndarray:
+    return np.asarray(pc.fill_null(condition, False), dtype=bool)
+
+
+def _amounts(text: pa.Array, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """(values, parsed) for trimmed text: separators, brackets for negatives, cell units.
+
+    Most ledgers hold plain numbers, so one cast tries the whole column first; only a
+    column that fails it pays for the regular expressions."""
+    plain = pc.if_else(pc.fill_null(pc.is_in(text, value_set=pa.array(_BLANK_WORDS, text.type)), True),
+                       pa.scalar(None, text.type), text)
+    try:
+        values = pc.cast(plain, pa.float64()).to_numpy(zero_copy_only=False)
+    except pa.ArrowInvalid:
+        pass
+    else:
+        finite = np.isfinite(values)
+        return np.where(finite, values * scale, np.nan), finite
+    negative = _mask(pc.match_substring_regex(text, r"^\(.*\)$"))
+    cleaned = text
+    if pc.any(pc.match_substring_regex(text, r"[,，\s()]")).as_py():
+        cleaned = pc.replace_substring_regex(cleaned, r"[,，\s()]", "")
+    cleaned = pc.replace_substring(cleaned, "−", "-")
+    factor = np.full(len(text), scale)
+    for pattern, unit in _CELL_UNITS:
+        has_unit = _mask(pc.match_substring_regex(cleaned, pattern))
+        if has_unit.any():
+            factor[has_unit] = unit
+            cleaned = pc.replace_substring_regex(cleaned, pattern, "")
+    parsed = _mask(pc.match_substring_regex(cleaned, _NUMBER))
+    number = pc.cast(pc.if_else(pa.array(parsed), cleaned, pa.scalar(None, cleaned.type)), pa.float64())
+    values = number.to_numpy(zero_copy_only=False)
+    return np.where(negative, -values, values) * factor, parsed
 
 
 def parse_amounts(s: pd.Series, scale: float = 1.0) -> tuple[pd.Series, pd.Series]:
-    """Numbers with thousands separators, unit words and (123) negatives, times ``scale``.
+    """Numbers with thousands separators, (123) negatives and unit words, times ``scale``
+    (the header's unit); a unit in the cell itself ("12万元") takes precedence.
 
     Returns (values, bad) where ``bad`` marks non-blank cells that are not numbers.
     """
-    text = s.astype("str").str.normalize("NFKC").str.strip()  # full-width digits from IMEs
-    negative = text.str.match(r"^\(.*\)$")
-    cleaned = text.str.replace(_THOUSANDS, "", regex=True).str.strip("()（）").str.replace("−", "-")
-    values = pd.to_numeric(cleaned.where(~_blank(s)), errors="coerce")
-    values = values.where(~negative, -values) * scale
-    return values.astype("float64"), ~_blank(s) & values.isna()
+    text = _arrow_text(s)
+    values, parsed = _amounts(text, scale)
+    blank = _arrow_blank(text)
+    values[blank] = np.nan
+    return pd.Series(values, index=s.index, dtype="float64"), pd.Series(~blank & ~parsed, index=s.index)
 
 
 def parse_rates(s: pd.Series, scale: float | None = None) -> tuple[pd.Series, pd.Series]:
     """Annual rates as fractions: "4.35%" -> 0.0435, "3.6‰" -> 0.0036, a header scale
     (from "(%)" or "月利率(‰)") applies to plain numbers; a plain number >= 1 with no unit
     anywhere is read as a percentage (no SME loan costs 100 % a year)."""
-    text = s.astype("str").str.normalize("NFKC").str.strip()
-    pct = text.str.endswith("%")
-    permille = text.str.endswith("‰")
-    number, bad = parse_amounts(text.str.rstrip("%‰"))
+    text = _arrow_text(s)
+    pct = _mask(pc.ends_with(text, "%"))
+    permille = _mask(pc.ends_with(text, "‰"))
+    number, parsed = _amounts(pc.utf8_rtrim(text, characters="%‰"), 1.0)
+    blank = _arrow_blank(text)
+    number[blank] = np.nan
     plain_scale = np.where(number >= 1.0, 0.01, 1.0) if scale is None else scale
     values = np.where(pct, number * 0.01, np.where(permille, number * 0.001, number * plain_scale))
-    return pd.Series(values, index=s.index, dtype="float64"), bad
+    return pd.Series(values, index=s.index, dtype="float64"), pd.Series(~blank & ~parsed, index=s.index)
 
 
-def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """2024-06-30, 2024/6/30, 2024.6.30, 2024年6月30日, 20240630 and Excel serial numbers."""
+def _per_unique(
+    s: pd.Series, parse: Callable[[pd.Series], tuple[pd.Series, pd.Series]]
+) -> tuple[pd.Series, pd.Series]:
+    """Run ``parse`` once per distinct cell text and spread the results back: a ledger's
+    dates, classes and flags repeat, so 200,000 rows hold a few thousand values at most."""
+    codes, uniques = pd.factorize(s.astype("str"), use_na_sentinel=True)
+    distinct = pd.Series([*uniques, ""], dtype="str")  # the extra "" stands for missing cells
+    codes = np.where(codes < 0, len(distinct) - 1, codes)
+    values, bad = parse(distinct)
+    return (values.iloc[codes].set_axis(s.index), pd.Series(bad.to_numpy()[codes], index=s.index))
+
+
+def _dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     text = s.astype("str").str.normalize("NFKC").str.strip()
     parts = text.str.extract(_DATE_PARTS)
     compact = text.str.extract(r"^(\d{4})(\d{2})(\d{2})$")
@@ -118,10 +186,29 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     return dates, ~_blank(s) & dates.isna()
 
 
+def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """2024-06-30, 2024/6/30, 2024.6.30, 2024年6月30日, 20240630 and Excel serial numbers."""
+    return _per_unique(s, _dates)
+
+
 def _lookup(s: pd.Series, table: dict[str, str]) -> tuple[pd.Series, pd.Series]:
-    key = s.astype("str").str.strip().str.lower().str.replace(r"\s+", "", regex=True)
-    values = key.map(table).astype("str")  # labels not in the table become missing
-    return values, ~_blank(s) & values.isna()
+    def parse(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
+        key = cells.str.normalize("NFKC").str.strip().str.lower().str.replace(r"\s+", "", regex=True)
+        values = key.map(table).astype("str")  # labels not in the table become missing
+        return values, ~_blank(cells) & values.isna()
+
+    return _per_unique(s, parse)
+
+
+def _flags(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    def parse(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
+        key = cells.str.normalize("NFKC").str.strip().str.lower()
+        values = pd.Series(pd.NA, index=cells.index, dtype="boolean")
+        values[key.isin(_TRUE)] = True
+        values[key.isin(_FALSE)] = False
+        return values, ~_blank(cells) & values.isna()
+
+    return _per_unique(s, parse)
 
 
 def _classes(s: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -131,10 +218,11 @@ def _classes(s: pd.Series) -> tuple[pd.Series, pd.Series]:
         except ValueError:
             return np.nan
 
-    text = s.astype("str").str.strip()
-    uniques = {u: one(u) for u in text.where(~_blank(s)).dropna().unique()}
-    values = text.map(uniques).astype("float64")
-    return values.astype("Int64"), ~_blank(s) & values.isna()
+    def parse(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
+        values = cells.str.strip().map(lambda label: one(label) if label else np.nan).astype("float64")
+        return values.astype("Int64"), ~_blank(cells) & values.isna()
+
+    return _per_unique(s, parse)
 
 
 _BAD_CODE: Final[dict[str, str]] = {
@@ -171,11 +259,7 @@ def parse_ledger(raw: RawTable, mapping: ColumnMapping) -> ParsedLedger:
             bad = bad | fractional
             values = number.where(~fractional).astype("Int64")
         elif spec.kind == "bool":
-            key = cells.astype("str").str.strip().str.lower()
-            values = pd.Series(pd.NA, index=cells.index, dtype="boolean")
-            values[key.isin(_TRUE)] = True
-            values[key.isin(_FALSE)] = False
-            bad = ~_blank(cells) & values.isna()
+            values, bad = _flags(cells)
         elif spec.kind == "class":
             values, bad = _classes(cells)
         elif spec.kind == "guarantee":

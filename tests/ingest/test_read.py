@@ -3,6 +3,7 @@ import io
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from riskcore.ingest import ReadError, read_table, sniff_format
@@ -186,3 +187,56 @@ def test_zip_that_is_not_a_workbook():
 def test_short_rows_are_padded():
     t = read_table("客户号,余额,备注\n001,5\n002,6,x\n".encode(), "x.csv")
     assert t.frame.loc[2, "备注"] == "" and t.frame.loc[3, "备注"] == "x"
+
+
+# ------------------------------------------------------------------ the three CSV readers agree
+
+TRICKY_CSV = (
+    "青岛分行小微贷款台账\n"
+    "客户号,名称,余额,备注\n"
+    '"001","青岛甲, 有限公司",5,\n'
+    '002,"多行\n名称",6,合计金额以元计\n'
+    "003,  会计服务  ,7,x\n"
+    "004,设计院,8,total due 8\n"
+    "小计,,26,\n"
+    "合计：,,26,\n"
+    "\n\n"
+)
+
+
+def _read_without_arrow(data: bytes, name: str, monkeypatch: pytest.MonkeyPatch):
+    import riskcore.ingest.read as read_module
+
+    with monkeypatch.context() as patch:
+        patch.setattr(read_module, "_csv_body_arrow", lambda *args: None)
+        slow = read_table(data, name)
+        patch.setattr(read_module, "_csv_body", lambda *args: None)
+        slowest = read_table(data, name)
+    return slow, slowest
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8", "utf-8-sig", "utf-16"])
+def test_arrow_pandas_and_csv_module_readers_give_the_same_table(encoding, monkeypatch):
+    data = TRICKY_CSV.encode(encoding)
+    fast = read_table(data, "t.csv")
+    for other in _read_without_arrow(data, "t.csv", monkeypatch):
+        pd.testing.assert_frame_equal(fast.frame, other.frame)
+        pd.testing.assert_frame_equal(fast.totals, other.totals)
+        assert (fast.dropped_rows, fast.encoding, fast.title) == (other.dropped_rows, other.encoding, other.title)
+    assert fast.frame.loc[3, "名称"] == "青岛甲, 有限公司" and fast.frame.loc[4, "名称"] == "多行\n名称"
+    assert fast.frame.loc[5, "名称"] == "会计服务"  # 计 inside a name is not a total label
+    assert [(d.row, d.label) for d in fast.dropped_rows] == [(7, "小计"), (8, "合计：")]
+
+
+def test_gbk_file_with_undecodable_bytes_names_the_row():
+    rows = "".join(f"{k:03d},青岛{k}号,{k}\n" for k in range(200))
+    data = ("客户号,名称,余额\n" + rows).encode("gbk").replace("青岛7号".encode("gbk"), b"\x80\x80\x80")
+    with pytest.raises(ReadError, match=r"neither UTF-8 nor GBK/GB18030 \(first bad bytes in row 9\)") as err:
+        read_table(data, "x.csv")
+    assert err.value.code == "undecodable_text" and err.value.params == {"row": 9}
+
+
+def test_blank_line_inside_the_body_keeps_row_numbers():
+    t = read_table("客户号,余额\n001,5\n\n002,6\n".encode("gbk"), "x.csv")
+    assert t.frame.index.tolist() == [2, 4]
+    assert [(d.row, d.reason) for d in t.dropped_rows] == [(3, "blank_row")]

@@ -50,6 +50,17 @@ def test_amounts():
     assert np.isnan(values[3]) and np.isnan(values[4])
     assert bad.tolist() == [False, False, False, False, False, False, True, False]
     assert values[7] == 30000.0
+    assert values[5] == 120000.0  # the cell's own unit wins over the header's
+
+
+def test_amounts_fast_cast_and_cleaning_paths_agree():
+    plain = pd.Series(["1234.5", "", "-", "7", "1e3", "inf", "nan"])
+    values, bad = parse_amounts(plain, 2.0)
+    assert values.tolist()[:1] + values.tolist()[3:5] == [2469.0, 14.0, 2000.0]
+    assert bad.tolist() == [False, False, False, False, False, True, False]
+    messy, bad_messy = parse_amounts(pd.concat([plain, pd.Series(["1,000"])], ignore_index=True), 2.0)
+    np.testing.assert_array_equal(messy.to_numpy()[:7], values.to_numpy())
+    assert bad_messy.tolist()[:7] == bad.tolist() and messy.iloc[7] == 2000.0
 
 
 def test_rates():
