@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from riskcore.ingest.pipeline import check_ledger  # noqa: E402
 from riskcore.ingest.read import read_table  # noqa: E402
+from riskcore.ingest.schema import LOAN_FIELD_BY_NAME, map_columns  # noqa: E402
 from riskcore.sample import DEFAULT_DIR, CSV_NAME  # noqa: E402
 
 
@@ -30,6 +31,20 @@ def build_ledger(rows: int) -> pd.DataFrame:
     big = pd.concat([raw] * reps, ignore_index=True).head(rows)
     big["借据号"] = [f"JJ{i:09d}" for i in range(rows)]
     return big
+
+
+def typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """The ledger as a core banking export writes a workbook: amounts, rates and day counts
+    as numbers, dates as dates, ids and names as text."""
+    mapping = map_columns(list(frame.columns))
+    out = frame.copy()
+    for header, name in mapping.columns.items():
+        kind = LOAN_FIELD_BY_NAME[name].kind
+        if kind in ("amount", "rate", "int"):
+            out[header] = pd.to_numeric(frame[header], errors="coerce")
+        elif kind == "date":
+            out[header] = pd.to_datetime(frame[header], errors="coerce")
+    return out
 
 
 def timed(fn):
@@ -48,8 +63,8 @@ def main(argv: list[str] | None = None) -> None:
         text = "青岛市南支行小微企业贷款台账 2024年12月\r\n" + frame.to_csv(index=False, lineterminator="\r\n")
         csv_path.write_bytes(text.encode("gb18030"))
         xlsx_path = Path(tmp) / "ledger_2024-12.xlsx"
-        seconds, _ = timed(lambda: frame.to_excel(xlsx_path, index=False, engine="openpyxl"))
-        print(f"ledger {args.rows:,} rows x {frame.shape[1]} columns; xlsx {xlsx_path.stat().st_size / 1e6:.1f} MB "
+        seconds, _ = timed(lambda: typed(frame).to_excel(xlsx_path, index=False, engine="openpyxl"))
+        print(f"ledger {args.rows:,} rows x {frame.shape[1]} columns; xlsx (typed cells) {xlsx_path.stat().st_size / 1e6:.1f} MB "
               f"(written in {seconds:.1f} s), GBK csv {csv_path.stat().st_size / 1e6:.1f} MB")
 
         xlsx = xlsx_path.read_bytes()

@@ -16,6 +16,7 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -99,10 +100,11 @@ def sniff_format(data: bytes, file: str = "<upload>") -> FileFormat:
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 names = set(archive.namelist())
-                bad = archive.testzip()
         except (zipfile.BadZipFile, EOFError, OSError) as exc:
             raise ReadError("damaged_xlsx", f"the file is a damaged or truncated ZIP/XLSX ({exc})", file=file) from None
-        if bad is not None or "xl/workbook.xml" not in names:
+        # Damaged data inside a member is found by the workbook reader (unreadable_workbook);
+        # testing every member's CRC here would decompress a big workbook twice.
+        if "xl/workbook.xml" not in names:
             raise ReadError("damaged_xlsx", "the file is a ZIP archive but not a readable Excel workbook", file=file)
         return "xlsx"
     if data.startswith(_OLE2_MAGIC):
@@ -319,7 +321,7 @@ def _body_from_rows(rows: list[list[str]], header_at: int, width: int, file: str
     return frame
 
 
-def _rows_from_workbook(data: bytes, file: str, sheet: str | int | None) -> tuple[list[list[str]], str, tuple[str, ...]]:
+def _rows_from_workbook(data: bytes, file: str, sheet: str | int | None) -> tuple[np.ndarray, str, tuple[str, ...]]:
     import python_calamine
 
     try:
@@ -341,27 +343,67 @@ def _rows_from_workbook(data: bytes, file: str, sheet: str | int | None) -> tupl
             raise ReadError("unknown_sheet", f"there is no sheet {sheet!r}; sheets: {list(names)}", file=file,
                             sheet=sheet, sheets=list(names))
         candidates = [sheet]
-    first: tuple[list[list[str]], str] | None = None
+    first: tuple[np.ndarray, str] | None = None
     for name in candidates:
-        grid = book.get_sheet_by_name(name)
-        values = grid.to_python(skip_empty_area=False)
-        rows = [[_cell_text(v) for v in row] for row in values]
+        try:
+            sheet_range = book.get_sheet_by_name(name)
+            values = sheet_range.to_python(skip_empty_area=False)
+        except Exception as exc:  # calamine's Xml/Zip/Calamine errors: damaged sheet data
+            raise ReadError("unreadable_workbook", f"sheet {name!r} cannot be read ({exc})", file=file,
+                            sheet=name) from None
+        grid = _grid_text(values)
         # Merged cells hold their value in the top-left cell only. A vertical merge (a branch
         # or group spanning several loans) is spread down its rows so they are not blank;
         # a horizontal one (a title across the sheet) stays in one cell, or the title row
         # would look like a header.
-        for (r0, c0), (r1, c1) in grid.merged_cell_ranges or ():
-            if r1 > r0 and r0 < len(rows) and c0 < len(rows[r0]):
-                value = rows[r0][c0]
-                for r in range(r0, min(r1, len(rows) - 1) + 1):
-                    for c in range(c0, min(c1, len(rows[r]) - 1) + 1):
-                        rows[r][c] = value
+        for (r0, c0), (r1, c1) in sheet_range.merged_cell_ranges or ():
+            if r1 > r0 and r0 < grid.shape[0] and c0 < grid.shape[1]:
+                grid[r0:r1 + 1, c0:c1 + 1] = grid[r0, c0]
         if first is None:
-            first = (rows, name)
-        if sum(1 for row in rows if any(row)) >= 2:
-            return rows, name, names
+            first = (grid, name)
+        if grid.size and int((grid != "").any(axis=1).sum()) >= 2:
+            return grid, name, names
     assert first is not None
     return first[0], first[1], names
+
+
+def _grid_text(values: list[list[Any]]) -> np.ndarray:
+    """A sheet's cells as a 2-D object array of text, converted column by column: a column
+    of one Python type (text, numbers, dates) is converted in bulk, the rest cell by cell
+    with :func:`_cell_text`, which defines the text of every cell type."""
+    width = max(map(len, values), default=0)
+    if any(len(row) != width for row in values):
+        values = [list(row) + [""] * (width - len(row)) for row in values]
+    grid = np.empty((len(values), width), dtype=object)
+    if width:
+        grid[:] = values
+    for j in range(width):
+        grid[:, j] = _column_text(grid[:, j])
+    return grid
+
+
+def _column_text(cells: np.ndarray) -> np.ndarray:
+    kinds = np.fromiter(map(type, cells), dtype=object, count=len(cells))
+    is_text = kinds == str
+    if is_text.all():
+        return cells
+    text = np.empty(len(cells), dtype=object)
+    text[is_text] = cells[is_text]
+    is_float = kinds == float
+    if is_float.any():
+        number = cells[is_float].astype(np.float64)
+        whole = np.isfinite(number) & (np.floor(number) == number) & (np.abs(number) < 1e15)
+        part = np.empty(len(number), dtype=object)
+        part[whole] = pa.array(number[whole].astype(np.int64)).cast(pa.string()).to_numpy(zero_copy_only=False)
+        part[~whole] = [_cell_text(v) for v in number[~whole].tolist()]
+        text[is_float] = part
+    is_date = kinds == dt.date
+    if is_date.any():
+        text[is_date] = [d.isoformat() for d in cells[is_date]]
+    rest = ~(is_text | is_float | is_date)
+    if rest.any():
+        text[rest] = [_cell_text(v) for v in cells[rest]]
+    return text
 
 
 def _find_header(rows: list[list[str]]) -> int | None:
@@ -413,8 +455,8 @@ def read_table(data: bytes, file: str = "<upload>", *, sheet: str | int | None =
         delimiter = _delimiter(head_text)
         head_rows = _csv_rows(head_text, delimiter, limit=_HEADER_SCAN_ROWS)
     else:
-        rows, sheet_name, sheets = _rows_from_workbook(data, file, sheet)
-        head_rows = rows[:_HEADER_SCAN_ROWS]
+        grid, sheet_name, sheets = _rows_from_workbook(data, file, sheet)
+        head_rows = [[c.strip() for c in row] for row in grid[:_HEADER_SCAN_ROWS].tolist()]
 
     header_at = _find_header(head_rows)
     if header_at is None:
@@ -431,7 +473,9 @@ def read_table(data: bytes, file: str = "<upload>", *, sheet: str | int | None =
                 fast = _body_from_rows(_csv_rows(text, delimiter), header_at, width, file)
         body = fast
     else:
-        body = _body_from_rows(rows, header_at, width, file)
+        index = pd.RangeIndex(header_at + 2, header_at + 2 + grid.shape[0] - header_at - 1)
+        body = pd.DataFrame({j: pd.Series(grid[header_at + 1:, j], index=index, dtype="str") for j in range(width)},
+                            index=index)
     body = pd.DataFrame({j: body[j].str.strip() for j in body.columns}, index=body.index)
     filled = body.ne("")
     # Trailing columns with neither a header nor data are export padding.

@@ -240,3 +240,36 @@ def test_blank_line_inside_the_body_keeps_row_numbers():
     t = read_table("客户号,余额\n001,5\n\n002,6\n".encode("gbk"), "x.csv")
     assert t.frame.index.tolist() == [2, 4]
     assert [(d.row, d.reason) for d in t.dropped_rows] == [(3, "blank_row")]
+
+
+def test_workbook_cells_converted_in_bulk_match_cell_by_cell_text():
+    from riskcore.ingest.read import _cell_text, _grid_text
+
+    cells = [
+        ["text", " padded ", "", "001"],
+        [1.0, -0.0, 2.5, 0.1],
+        [1e15, 1e20, float("nan"), 123456789.123],
+        [dt.date(2024, 6, 30), dt.datetime(2024, 6, 30), dt.datetime(2024, 6, 30, 12, 5), dt.time(10, 5)],
+        [True, None, 7, dt.timedelta(days=2)],
+        [45473.0, "x", dt.date(2024, 1, 5), 3.0],
+    ]
+    rows = cells + [list(col) for col in zip(*cells)]  # mixed columns and single-type columns
+    rows = [row + [""] * (6 - len(row)) for row in rows]
+    grid = _grid_text(rows)
+    expected = [[_cell_text(v) if not isinstance(v, str) else v for v in row] for row in rows]
+    assert grid.tolist() == expected
+    assert grid[1].tolist()[:4] == ["1", "0", "2.5", "0.1"] and grid[2][1] == "1e+20"
+
+
+def test_workbook_with_damaged_sheet_data_is_a_clear_error_not_a_crash():
+    import zipfile
+
+    data = bytearray(xlsx_bytes())
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
+        member = next(i for i in archive.infolist() if i.filename.startswith("xl/worksheets/"))
+    start = member.header_offset + 30 + len(member.filename) + len(member.extra)
+    for k in range(member.compress_size // 3, member.compress_size // 3 + 8):
+        data[start + k] ^= 0xFF
+    with pytest.raises(ReadError, match=r"^cut\.xlsx: sheet '.+' cannot be read") as err:
+        read_table(bytes(data), "cut.xlsx")
+    assert err.value.code == "unreadable_workbook"
