@@ -14,8 +14,9 @@ Location: the ``SME_RISK_STORE`` environment variable (a file path), default
 from __future__ import annotations
 
 import hashlib
+import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,9 @@ import pandas as pd
 
 from riskcore.ingest.schema import LOAN_FIELDS
 
-__all__ = ["LedgerStore", "StoredFile", "SnapshotRecord", "default_store_path", "STORE_ENV"]
+__all__ = [
+    "LedgerStore", "MappingProfile", "StoredFile", "SnapshotRecord", "default_store_path", "layout_key", "STORE_ENV",
+]
 
 STORE_ENV: Final[str] = "SME_RISK_STORE"
 _DEFAULT: Final[Path] = Path(__file__).resolve().parents[1] / "data" / "store.duckdb"
@@ -41,6 +44,23 @@ def default_store_path() -> Path:
     """``$SME_RISK_STORE`` if set, else ``data/store.duckdb`` beside the code."""
     env = os.environ.get(STORE_ENV)
     return Path(env) if env else _DEFAULT
+
+
+def layout_key(headers: Sequence[str]) -> str:
+    """A file layout's identity: the sha256 of its headers in order (exact text)."""
+    return hashlib.sha256("\x1f".join(headers).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class MappingProfile:
+    """A user's corrected mapping for one header layout (``mapping``: header -> canonical
+    field, or "" for a header to ignore)."""
+
+    layout: str
+    kind: str
+    name: str
+    headers: tuple[str, ...]
+    mapping: dict[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +111,11 @@ class LedgerStore:
             )
             cols = ", ".join(f"{f.name} {_SQL_TYPE[f.kind]}" for f in LOAN_FIELDS)
             con.execute(f"CREATE TABLE IF NOT EXISTS loans (snapshot_id INTEGER, {cols})")
+            con.execute(
+                "CREATE TABLE IF NOT EXISTS mapping_profiles (layout VARCHAR, kind VARCHAR, name VARCHAR, "
+                "headers VARCHAR, mapping VARCHAR, saved_at TIMESTAMP DEFAULT current_timestamp, "
+                "PRIMARY KEY (layout, kind))"
+            )
 
     @contextmanager
     def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -201,8 +226,49 @@ class LedgerStore:
                 ).df()
             return con.execute("SELECT * FROM loans WHERE snapshot_id = ?", [snapshot_id]).df()
 
+    def save_profile(
+        self, headers: Sequence[str], mapping: Mapping[str, str], *, name: str = "", kind: str = "loans"
+    ) -> MappingProfile:
+        """Save a corrected mapping (original header -> canonical field, "" to ignore a header)
+        for files whose headers are exactly ``headers`` in this order; replaces an earlier
+        profile of the same layout. Next month's file of that layout is mapped with it."""
+        profile = MappingProfile(layout_key(headers), kind, name, tuple(headers), dict(mapping))
+        with self._connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                con.execute("DELETE FROM mapping_profiles WHERE layout = ? AND kind = ?", [profile.layout, kind])
+                con.execute(
+                    "INSERT INTO mapping_profiles (layout, kind, name, headers, mapping) VALUES (?, ?, ?, ?, ?)",
+                    [profile.layout, kind, name, json.dumps(list(headers), ensure_ascii=False),
+                     json.dumps(profile.mapping, ensure_ascii=False)],
+                )
+                con.execute("COMMIT")
+            except Exception:
+                con.execute("ROLLBACK")
+                raise
+        return profile
+
+    def find_profile(self, headers: Sequence[str], kind: str = "loans") -> MappingProfile | None:
+        """The saved profile for exactly this header layout, if any."""
+        with self._connect() as con:
+            row = con.execute(
+                "SELECT name, headers, mapping FROM mapping_profiles WHERE layout = ? AND kind = ?",
+                [layout_key(headers), kind],
+            ).fetchone()
+        if row is None:
+            return None
+        return MappingProfile(layout_key(headers), kind, str(row[0]), tuple(json.loads(row[1])), json.loads(row[2]))
+
+    def profiles(self) -> pd.DataFrame:
+        """Every saved mapping profile (layout key, kind, name, number of headers, saved at)."""
+        with self._connect() as con:
+            return con.execute(
+                "SELECT layout, kind, name, len(CAST(json(headers) AS VARCHAR[])) AS headers, saved_at "
+                "FROM mapping_profiles ORDER BY saved_at"
+            ).df()
+
     def counts(self) -> dict[str, int]:
         """Rows per table (files, uploads, snapshots, loans): for checks that nothing changed."""
         with self._connect() as con:
             return {t: int(con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0])
-                    for t in ("files", "uploads", "snapshots", "loans")}
+                    for t in ("files", "uploads", "snapshots", "loans", "mapping_profiles")}

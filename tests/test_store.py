@@ -27,7 +27,7 @@ def test_raw_bytes_are_kept_before_parsing_even_when_invalid(store):
     assert store.file_bytes(f.sha256) == junk
     again = store.put_file(junk, "scan (1).xlsx")
     assert not again.is_new and again.sha256 == f.sha256
-    assert store.counts() == {"files": 1, "uploads": 2, "snapshots": 0, "loans": 0}
+    assert store.counts() == {"files": 1, "uploads": 2, "snapshots": 0, "loans": 0, "mapping_profiles": 0}
 
 
 def test_snapshot_round_trip_keeps_ids_as_text(store):

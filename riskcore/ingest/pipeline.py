@@ -5,9 +5,8 @@ Used by the command line and, later, the data page, so that both report the same
 
 from __future__ import annotations
 
-import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
@@ -17,9 +16,9 @@ from riskcore.ingest.parse import Issue, parse_amounts, parse_ledger
 from riskcore.ingest.read import DroppedRow, RawTable, ReadError, read_table
 from riskcore.ingest.schema import LOAN_FIELD_BY_NAME, ColumnMapping, map_columns
 from riskcore.ingest.validate import validate_loans
-from riskcore.store import LedgerStore, SnapshotRecord
+from riskcore.store import LedgerStore, MappingProfile, SnapshotRecord
 
-__all__ = ["LedgerReport", "Reconciliation", "check_ledger", "import_ledger", "infer_as_of"]
+__all__ = ["LedgerReport", "Reconciliation", "check_ledger", "import_ledger", "infer_as_of", "store_report"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +51,14 @@ class LedgerReport:
     frame: pd.DataFrame | None = field(default=None, repr=False)
     as_of: pd.Timestamp | None = None
     as_of_source: str | None = None
+    #: Name of the saved mapping profile applied, if any.
+    profile: str | None = None
+    #: The file's headers as read (blank ones named after their column letter).
+    headers: tuple[str, ...] = ()
+    #: Every sheet of a workbook (to offer a choice); empty for CSV.
+    sheets: tuple[str, ...] = ()
+    #: The first rows as read (text cells, Excel row numbers), to show next to the mapping.
+    preview: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def has_errors(self) -> bool:
@@ -101,19 +108,31 @@ def infer_as_of(raw: RawTable, as_of: Any = None) -> tuple[pd.Timestamp | None, 
     return None, None
 
 
+ProfileLookup = Callable[[Sequence[str]], MappingProfile | None]
+
+
 def check_ledger(
     data: bytes, file: str, *, profile: Mapping[str, str] | None = None, sheet: str | int | None = None,
-    as_of: Any = None,
+    as_of: Any = None, profiles: ProfileLookup | None = None,
 ) -> LedgerReport:
     """Read, map, parse and validate one file; never raises for a bad file: a file that
     cannot be read gives a report with one file-level error issue. Without a date column
-    the snapshot date comes from :func:`infer_as_of`."""
+    the snapshot date comes from :func:`infer_as_of`.
+
+    ``profile`` maps headers explicitly; without it, ``profiles`` (e.g.
+    :meth:`LedgerStore.find_profile`) is asked for a saved profile of this header layout,
+    and the report names the profile it used."""
     try:
         raw = read_table(data, file, sheet=sheet)
     except ReadError as err:
         issue = Issue(file, err.params.get("sheet"), err.params.get("row"), None, None, err.code, "error", None,
                       dict(err.params))
         return LedgerReport(file, None, None, None, None, 0, (), None, {}, (), (issue,))
+    used: str | None = None
+    if profile is None and profiles is not None:
+        saved = profiles(list(raw.frame.columns))
+        if saved is not None:
+            profile, used = saved.mapping, saved.name or saved.layout[:8]
     mapping = map_columns(list(raw.frame.columns), profile)
     date, source = (None, "column") if "snapshot_date" in mapping.columns.values() else infer_as_of(raw, as_of)
     if date is not None:
@@ -129,6 +148,7 @@ def check_ledger(
         rows=len(frame), dropped_rows=raw.dropped_rows, mapping=mapping, sums=sums,
         reconciliation=_reconcile(raw, mapping, frame), issues=parsed.issues, frame=frame,
         as_of=date if date is not None else _single_date(frame), as_of_source=source if date is not None else "column",
+        profile=used, headers=tuple(raw.frame.columns), sheets=raw.sheets, preview=raw.frame.head(5),
     )
 
 
@@ -140,22 +160,33 @@ def _single_date(frame: pd.DataFrame) -> pd.Timestamp | None:
 def import_ledger(
     store: LedgerStore, data: bytes, file: str, *, branch: str | None = None,
     profile: Mapping[str, str] | None = None, uploaded_by: str = "", as_of: Any = None,
+    sheet: str | int | None = None,
 ) -> tuple[LedgerReport, list[SnapshotRecord]]:
     """Store the bytes first, then check; a book without errors becomes one snapshot per
-    (branch, snapshot date) in it. ``branch`` fills a missing branch column."""
-    store.put_file(data, file, uploaded_by=uploaded_by)
-    report = check_ledger(data, file, profile=profile, as_of=as_of)
+    (branch, snapshot date) in it. ``branch`` fills a missing branch column. Without an
+    explicit ``profile``, a mapping profile saved in the store for this layout applies."""
+    stored = store.put_file(data, file, uploaded_by=uploaded_by)
+    report = check_ledger(data, file, profile=profile, as_of=as_of, profiles=store.find_profile, sheet=sheet)
+    return store_report(store, report, stored.sha256, branch=branch)
+
+
+def store_report(
+    store: LedgerStore, report: LedgerReport, sha256: str, *, branch: str | None = None
+) -> tuple[LedgerReport, list[SnapshotRecord]]:
+    """Store a checked file (its bytes already kept with :meth:`LedgerStore.put_file`) as one
+    snapshot per (branch, snapshot date); nothing is stored when the report has errors.
+    Without a branch column, ``branch`` names the branch, else the report gains a
+    ``missing_branch`` error."""
     if report.has_errors or report.frame is None:
         return report, []
     frame = report.frame.copy()
     if "branch_id" not in frame or frame["branch_id"].isna().all():
-        if branch is None:
-            issue = Issue(file, report.sheet, None, None, None, "missing_branch", "error", "branch_id")
+        if not branch:
+            issue = Issue(report.file, report.sheet, None, None, None, "missing_branch", "error", "branch_id")
             return replace(report, issues=(*report.issues, issue)), []
         frame["branch_id"] = branch
-    sha = hashlib.sha256(data).hexdigest()
     records = []
     for (branch_id, as_of), part in frame.groupby(["branch_id", "snapshot_date"], sort=True):
-        records.append(store.add_snapshot(sha, str(branch_id), as_of, part.reset_index(drop=True)))
+        records.append(store.add_snapshot(sha256, str(branch_id), as_of, part.reset_index(drop=True)))
     return report, records
 
