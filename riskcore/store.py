@@ -25,10 +25,12 @@ from typing import Any, Final
 import duckdb
 import pandas as pd
 
+from riskcore.ingest.borrowers import BORROWER_FIELDS
 from riskcore.ingest.schema import LOAN_FIELDS
 
 __all__ = [
     "LedgerStore", "MappingProfile", "StoredFile", "SnapshotRecord", "default_store_path", "layout_key", "STORE_ENV",
+    "BorrowerBatchRecord",
 ]
 
 STORE_ENV: Final[str] = "SME_RISK_STORE"
@@ -36,6 +38,7 @@ _DEFAULT: Final[Path] = Path(__file__).resolve().parents[1] / "data" / "store.du
 _SQL_TYPE: Final[dict[str, str]] = {
     "text": "VARCHAR", "date": "DATE", "amount": "DOUBLE", "rate": "DOUBLE", "int": "BIGINT",
     "bool": "BOOLEAN", "class": "INTEGER", "guarantee": "VARCHAR", "size": "VARCHAR",
+    "period": "BIGINT", "tax_rating": "VARCHAR", "share": "DOUBLE", "number": "DOUBLE",
 }
 _LOAN_COLUMNS: Final[tuple[str, ...]] = tuple(f.name for f in LOAN_FIELDS)
 
@@ -115,6 +118,17 @@ class LedgerStore:
                 "CREATE TABLE IF NOT EXISTS mapping_profiles (layout VARCHAR, kind VARCHAR, name VARCHAR, "
                 "headers VARCHAR, mapping VARCHAR, saved_at TIMESTAMP DEFAULT current_timestamp, "
                 "PRIMARY KEY (layout, kind))"
+            )
+            # Borrower financials: one batch per stored file; a row is current until a later
+            # batch brings the same (borrower_id, report_period) and sets superseded_by.
+            con.execute("CREATE SEQUENCE IF NOT EXISTS borrower_batch_ids START 1")
+            con.execute(
+                "CREATE TABLE IF NOT EXISTS borrower_batches (id INTEGER PRIMARY KEY, sha256 VARCHAR, rows BIGINT, "
+                "created_at TIMESTAMP DEFAULT current_timestamp)"
+            )
+            borrower_cols = ", ".join(f"{f.name} {_SQL_TYPE[f.kind]}" for f in BORROWER_FIELDS)
+            con.execute(
+                f"CREATE TABLE IF NOT EXISTS borrowers (batch_id INTEGER, superseded_by INTEGER, {borrower_cols})"
             )
 
     @contextmanager
@@ -272,3 +286,114 @@ class LedgerStore:
         with self._connect() as con:
             return {t: int(con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0])
                     for t in ("files", "uploads", "snapshots", "loans", "mapping_profiles")}
+
+    def add_borrower_snapshot(self, sha256: str, frame: pd.DataFrame) -> BorrowerBatchRecord:
+        """Store borrower financials (canonical borrower columns) from one file as a batch.
+
+        Each row becomes the current version of its (borrower_id, report_period); a current
+        row of an earlier batch with the same key is kept and marked superseded (a corrected
+        statement replaces the old one, which stays for audit). The same file again, while
+        all its rows are still current, is recognised and changes nothing. One transaction:
+        on any failure nothing changes.
+
+        Raises
+        ------
+        KeyError
+            The file was not stored first (:meth:`put_file`).
+        ValueError
+            ``frame`` has columns outside the borrower schema, lacks a key column, has an
+            empty key or repeats a (borrower_id, report_period).
+        """
+        columns = [f.name for f in BORROWER_FIELDS]
+        extra = sorted(set(frame.columns) - set(columns))
+        if extra:
+            raise ValueError(f"`frame` has columns outside the borrower schema: {extra}")
+        keys = ["borrower_id", "report_period"]
+        if not set(keys) <= set(frame.columns) or frame[keys].isna().any(axis=None):
+            raise ValueError("every row needs a borrower_id and a report_period")
+        if frame.duplicated(subset=keys).any():
+            raise ValueError("`frame` repeats a (borrower_id, report_period)")
+        with self._connect() as con:
+            if not con.execute("SELECT count(*) FROM files WHERE sha256 = ?", [sha256]).fetchall()[0][0]:
+                raise KeyError(f"store the file before its borrower rows: no file with sha256 {sha256}")
+            same = con.execute(
+                "SELECT b.id, b.rows FROM borrower_batches b WHERE b.sha256 = ? AND NOT EXISTS "
+                "(SELECT 1 FROM borrowers r WHERE r.batch_id = b.id AND r.superseded_by IS NOT NULL) "
+                "ORDER BY b.id DESC LIMIT 1",
+                [sha256],
+            ).fetchall()
+            if same:
+                return BorrowerBatchRecord(int(same[0][0]), sha256, int(same[0][1]), True, (), 0)
+            con.execute("BEGIN TRANSACTION")
+            try:
+                new_id = int(con.execute("SELECT nextval('borrower_batch_ids')").fetchall()[0][0])
+                incoming = frame.reindex(columns=columns)
+                con.register("incoming", incoming)
+                casts = ", ".join(f"CAST({f.name} AS {_SQL_TYPE[f.kind]})" for f in BORROWER_FIELDS)
+                con.execute(f"INSERT INTO borrowers SELECT {new_id}, NULL, {casts} FROM incoming")
+                con.unregister("incoming")
+                # Earlier current rows of the keys this batch brings: listed, then marked.
+                replaced = (
+                    "o.superseded_by IS NULL AND o.batch_id <> ? AND EXISTS (SELECT 1 FROM borrowers n "
+                    "WHERE n.batch_id = ? AND n.borrower_id = o.borrower_id AND n.report_period = o.report_period)"
+                )
+                old = con.execute(f"SELECT o.batch_id, count(*) FROM borrowers o WHERE {replaced} "
+                                  "GROUP BY o.batch_id ORDER BY o.batch_id", [new_id, new_id]).fetchall()
+                con.execute(f"UPDATE borrowers AS o SET superseded_by = ? WHERE {replaced}", [new_id, new_id, new_id])
+                con.execute("INSERT INTO borrower_batches (id, sha256, rows) VALUES (?, ?, ?)",
+                            [new_id, sha256, len(frame)])
+                con.execute("COMMIT")
+            except Exception:
+                con.execute("ROLLBACK")
+                raise
+        return BorrowerBatchRecord(new_id, sha256, len(frame), False, tuple(int(r[0]) for r in old),
+                                   sum(int(r[1]) for r in old))
+
+    def borrowers(self, batch_id: int | None = None, *, include_superseded: bool = False) -> pd.DataFrame:
+        """Borrower financials in canonical columns (plus ``batch_id``), by borrower and period.
+
+        Default: the current version of every (borrower_id, report_period), i.e. the row of
+        the latest batch that brought it. ``include_superseded`` adds the replaced versions
+        (and a ``superseded_by`` column); ``batch_id`` gives the rows of one batch as stored.
+        """
+        cols = ", ".join(f.name for f in BORROWER_FIELDS)
+        with self._connect() as con:
+            if batch_id is not None:
+                return con.execute(f"SELECT batch_id, superseded_by, {cols} FROM borrowers WHERE batch_id = ? "
+                                   "ORDER BY borrower_id, report_period", [batch_id]).df()
+            if include_superseded:
+                return con.execute(f"SELECT batch_id, superseded_by, {cols} FROM borrowers "
+                                   "ORDER BY borrower_id, report_period, batch_id").df()
+            return con.execute(f"SELECT batch_id, {cols} FROM borrowers WHERE superseded_by IS NULL "
+                               "ORDER BY borrower_id, report_period").df()
+
+    def borrower_batches(self) -> pd.DataFrame:
+        """Every borrower batch: source file, rows stored, rows still current, periods covered."""
+        with self._connect() as con:
+            return con.execute(
+                "SELECT b.id, b.sha256, f.name AS file, b.rows, "
+                "count(r.batch_id) FILTER (WHERE r.superseded_by IS NULL) AS current_rows, "
+                "min(r.report_period) AS first_period, max(r.report_period) AS last_period, b.created_at "
+                "FROM borrower_batches b LEFT JOIN files f USING (sha256) LEFT JOIN borrowers r ON r.batch_id = b.id "
+                "GROUP BY ALL ORDER BY b.id"
+            ).df()
+
+    def borrower_counts(self) -> dict[str, int]:
+        """Rows of the borrower tables (batches, borrower rows): for checks that nothing changed."""
+        with self._connect() as con:
+            return {t: int(con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0])
+                    for t in ("borrower_batches", "borrowers")}
+
+
+@dataclass(frozen=True, slots=True)
+class BorrowerBatchRecord:
+    """One stored borrower table. ``recognised`` when the same file's rows are all still
+    current (nothing was stored again); ``superseded`` lists earlier batches whose rows it
+    replaced, ``superseded_rows`` how many rows in all."""
+
+    id: int
+    sha256: str
+    rows: int
+    recognised: bool
+    superseded: tuple[int, ...]
+    superseded_rows: int

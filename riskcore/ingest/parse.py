@@ -5,8 +5,9 @@ bad cell as an :class:`Issue` (never stopping at the first, never dropping a row
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Final, Literal
 
 import numpy as np
@@ -15,10 +16,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from riskcore.ingest.read import RawTable
-from riskcore.ingest.schema import LOAN_FIELD_BY_NAME, ColumnMapping
+from riskcore.ingest.schema import LOAN_FIELDS, ColumnMapping, FieldSpec
 from riskcore.objectives import LoanClass
 
-__all__ = ["Issue", "ParsedLedger", "parse_ledger", "parse_amounts", "parse_dates", "parse_rates"]
+__all__ = [
+    "Issue", "ParsedLedger", "parse_ledger", "parse_amounts", "parse_dates", "parse_rates", "parse_periods",
+    "parse_shares", "TAX_RATINGS",
+]
 
 Severity = Literal["error", "warning"]
 
@@ -74,6 +78,12 @@ _GUARANTEE: Final[dict[str, str]] = {
 _SIZE: Final[dict[str, str]] = {
     "大": "large", "大型": "large", "large": "large", "中": "medium", "中型": "medium", "medium": "medium",
     "小": "small", "小型": "small", "small": "small", "微": "micro", "微型": "micro", "micro": "micro",
+}
+#: 纳税信用级别 (DOMAIN.md §1.9), best first: A > B > M > C > D.
+TAX_RATINGS: Final[tuple[str, ...]] = ("A", "B", "M", "C", "D")
+# Keys are lower-cased like every lookup key; exports write "A", "A级", "A类" or "A级纳税人".
+_TAX_RATING: Final[dict[str, str]] = {
+    f"{letter.lower()}{suffix}": letter for letter in TAX_RATINGS for suffix in ("", "级", "类", "级纳税人")
 }
 
 
@@ -191,6 +201,102 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     return _per_unique(s, _dates)
 
 
+_CN_QUARTER: Final = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+_PERIOD_YEAR: Final = re.compile(r"^(?:FY)?(\d{4})(?:\.0+|FY|年(?:度)?(?:末|年报|报)?(?:财务)?(?:报表|报告)?)?$")
+_PERIOD_MONTH: Final = re.compile(r"^(\d{4})(?:[-/.年](\d{1,2})月?|(\d{2}))$")
+_PERIOD_QUARTER: Final = re.compile(r"^(\d{4})[-/.年]?(?:Q|第)?([1-4一二三四])(?:季度|季)?(?:报表|报告)?$")
+_PERIOD_QUARTER_FIRST: Final = re.compile(r"^Q([1-4])[-/.]?(\d{4})$")
+_PERIOD_HALF: Final = re.compile(r"^(\d{4})[-/.年]?(?:H[12]|上半年|下半年|半年|中)(?:度|报|年报)?(?:报表|报告)?$")
+_PERIOD_SERIAL: Final = re.compile(r"^\d{5}(?:\.0+)?$")
+_PERIOD_DATE: Final = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T].*)?$|^(\d{4})(\d{2})(\d{2})$")
+PeriodStatus = Literal["annual", "interim", "bad", "blank"]
+
+
+def _one_period(cell: str) -> tuple[int | None, PeriodStatus]:
+    """(year, status) of one report-period cell.
+
+    Annual statements: 2023, 2023年, 2023年度, 2023年报, FY2023, 2023-12-31, 2023年12月31日,
+    20231231, 2023-12, 202312, 2023Q4, 2023年第四季度 (a Q4 / December statement is the
+    year-end one: Chinese statements are cumulative from January). Any other quarter,
+    half-year or date is ``interim``; the canonical borrower table holds annual figures
+    only, because revenue, profit and cash flow of a part year would distort every ratio."""
+    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", cell)).upper()
+    if text in _BLANK_SET:
+        return None, "blank"
+    year: int | None = None
+    annual = False
+    if m := _PERIOD_YEAR.match(text):
+        year, annual = int(m[1]), True
+    elif m := _PERIOD_QUARTER_FIRST.match(text):
+        year, annual = int(m[2]), m[1] == "4"
+    elif (m := _PERIOD_DATE.match(text)) or _PERIOD_SERIAL.match(text):
+        if m:
+            y, mo, d = (int(m[1]), int(m[2]), int(m[3])) if m[1] else (int(m[4]), int(m[5]), int(m[6]))
+            try:
+                when = pd.Timestamp(y, mo, d)
+            except ValueError:
+                return None, "bad"
+        else:
+            when = _EXCEL_EPOCH + pd.Timedelta(days=float(text))
+        year, annual = when.year, (when.month, when.day) == (12, 31)
+    elif m := _PERIOD_MONTH.match(text):
+        month = int(m[2] or m[3])
+        if not 1 <= month <= 12:
+            return None, "bad"
+        year, annual = int(m[1]), month == 12
+    elif m := _PERIOD_QUARTER.match(text):
+        year, annual = int(m[1]), _CN_QUARTER[m[2]] == 4
+    elif m := _PERIOD_HALF.match(text):
+        year, annual = int(m[1]), False
+    if year is None or not 1900 <= year <= 2100:
+        return None, "bad"
+    return year, "annual" if annual else "interim"
+
+
+_BLANK_SET: Final = frozenset(w.upper() for w in _BLANK_WORDS)
+
+
+def parse_periods(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Annual report periods as an int year (see :func:`_one_period` for the forms).
+
+    Returns (years, bad, interim): ``bad`` marks cells that are no period at all,
+    ``interim`` valid periods that are not a full year (2023Q2, 2023-06-30, 2023H1);
+    both are left empty in ``years``. Parsed once per distinct text: a table has a
+    handful of periods."""
+    codes, uniques = pd.factorize(s.astype("str"), use_na_sentinel=True)
+    found = [_one_period(str(u)) for u in uniques] + [(None, "blank")]  # the last stands for missing cells
+    codes = np.where(codes < 0, len(found) - 1, codes)
+    years = pd.array([y if st == "annual" else None for y, st in found], dtype="Int64")
+    status = np.array([st for _, st in found], dtype=object)
+    return (pd.Series(years[codes], index=s.index, dtype="Int64"), pd.Series(status[codes] == "bad", index=s.index),
+            pd.Series(status[codes] == "interim", index=s.index))
+
+
+def parse_shares(s: pd.Series, scale: float | None = None) -> tuple[pd.Series, pd.Series]:
+    """Shares (e.g. 前五大客户占比) as fractions 0-1: "35%" -> 0.35; plain numbers are
+    percentages when the header says so (``scale`` 0.01, from "(%)") or, without a unit,
+    when any plain number in the column exceeds 1 (a column of 35, 60, 100 is in percent;
+    one of 0.35, 0.6, 1 in fractions). Deciding per column, not per cell, keeps a share of
+    exactly 1 (one customer) right, which :func:`parse_rates`' per-cell rule would read as 1 %.
+
+    Returns (values, bad); a value outside 0-100 % is bad and left empty."""
+    text = _arrow_text(s)
+    pct = _mask(pc.ends_with(text, "%"))
+    number, parsed = _amounts(pc.utf8_rtrim(text, characters="%"), 1.0)
+    blank = _arrow_blank(text)
+    number[blank] = np.nan
+    plain = parsed & ~pct & ~blank
+    in_percent = scale is not None or bool((number[plain] > 1.0).any())
+    # Divide rather than multiply by 0.01: 18 / 100 is the double nearest 0.18, 18 * 0.01 is not always.
+    values = np.where(pct | (plain & in_percent), number / 100.0, number)
+    if scale is not None and scale != 0.01:
+        values = np.where(plain, number * scale, values)
+    outside = parsed & ~blank & ~((values >= 0.0) & (values <= 1.0 + 1e-9))
+    values[outside] = np.nan
+    return (pd.Series(values, index=s.index, dtype="float64"),
+            pd.Series((~blank & ~parsed) | outside, index=s.index))
+
+
 def _lookup(s: pd.Series, table: dict[str, str]) -> tuple[pd.Series, pd.Series]:
     def parse(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
         key = cells.str.normalize("NFKC").str.strip().str.lower().str.replace(r"\s+", "", regex=True)
@@ -228,25 +334,31 @@ def _classes(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 _BAD_CODE: Final[dict[str, str]] = {
     "amount": "bad_number", "rate": "bad_rate", "date": "bad_date", "int": "bad_integer",
     "bool": "bad_flag", "class": "unknown_class", "guarantee": "unknown_guarantee", "size": "unknown_size",
+    "period": "bad_period", "tax_rating": "unknown_tax_rating", "share": "bad_share", "number": "bad_number",
 }
 
 
-def parse_ledger(raw: RawTable, mapping: ColumnMapping) -> ParsedLedger:
+def parse_ledger(
+    raw: RawTable, mapping: ColumnMapping, *, fields: Sequence[FieldSpec] = LOAN_FIELDS
+) -> ParsedLedger:
     """Typed canonical columns from a raw table and its mapping, with every problem as an Issue.
 
     Errors: a required column missing (row None), a required cell empty, a cell that does
-    not parse for its kind. Rows are kept (with the bad cell empty) so that every problem
-    of the file is reported at once.
+    not parse for its kind, a report period that is not a full year (``interim_period``).
+    Rows are kept (with the bad cell empty) so that every problem of the file is reported
+    at once. ``fields`` is the schema ``mapping`` was made with (the loan table by default).
     """
+    by_name = {f.name: f for f in fields}
     issues: list[Issue] = [
         Issue(raw.file, raw.sheet, None, None, None, "missing_column", "error", name)
         for name in mapping.missing_required
     ]
     out: dict[str, pd.Series] = {}
     for header, name in mapping.columns.items():
-        spec = LOAN_FIELD_BY_NAME[name]
+        spec = by_name[name]
         cells = raw.frame[header]
         scale = mapping.scales.get(header)
+        interim = None
         if spec.kind == "amount":
             values, bad = parse_amounts(cells, scale or 1.0)
         elif spec.kind == "rate":
@@ -266,12 +378,23 @@ def parse_ledger(raw: RawTable, mapping: ColumnMapping) -> ParsedLedger:
             values, bad = _lookup(cells, _GUARANTEE)
         elif spec.kind == "size":
             values, bad = _lookup(cells, _SIZE)
+        elif spec.kind == "period":
+            values, bad, interim = parse_periods(cells)
+        elif spec.kind == "tax_rating":
+            values, bad = _lookup(cells, _TAX_RATING)
+        elif spec.kind == "share":
+            values, bad = parse_shares(cells, scale)
+        elif spec.kind == "number":
+            values, bad = parse_amounts(cells)
         else:
             values = cells.astype("str").str.strip().where(~_blank(cells))
             bad = pd.Series(False, index=cells.index)
         out[name] = values
         for row in bad[bad].index:
             issues.append(Issue(raw.file, raw.sheet, int(row), header, str(cells[row]), _BAD_CODE[spec.kind], "error", name))
+        if interim is not None:
+            for row in interim[interim].index:
+                issues.append(Issue(raw.file, raw.sheet, int(row), header, str(cells[row]), "interim_period", "error", name))
         if spec.required:
             for row in cells.index[_blank(cells)]:
                 issues.append(Issue(raw.file, raw.sheet, int(row), header, "", "missing_value", "error", name))

@@ -14,7 +14,7 @@ import pandas as pd
 
 from riskcore.ingest.parse import Issue, parse_amounts, parse_ledger
 from riskcore.ingest.read import DroppedRow, RawTable, ReadError, read_table
-from riskcore.ingest.schema import LOAN_FIELD_BY_NAME, ColumnMapping, map_columns
+from riskcore.ingest.schema import LOAN_FIELD_BY_NAME, ColumnMapping, FieldSpec, map_columns
 from riskcore.ingest.validate import validate_loans
 from riskcore.store import LedgerStore, MappingProfile, SnapshotRecord
 
@@ -66,13 +66,15 @@ class LedgerReport:
         return any(i.severity == "error" for i in self.issues)
 
 
-def _reconcile(raw: RawTable, mapping: ColumnMapping, frame: pd.DataFrame) -> tuple[Reconciliation, ...]:
+def _reconcile(
+    raw: RawTable, mapping: ColumnMapping, frame: pd.DataFrame, by_name: Mapping[str, FieldSpec] = LOAN_FIELD_BY_NAME
+) -> tuple[Reconciliation, ...]:
     if raw.totals.empty:
         return ()
     found = []
     grand = raw.totals.iloc[[-1]]  # the last total row is the grand total
     for header, name in mapping.columns.items():
-        if LOAN_FIELD_BY_NAME[name].kind != "amount":
+        if by_name[name].kind != "amount":
             continue
         value, bad = parse_amounts(grand[header], mapping.scales.get(header, 1.0))
         if bad.any() or value.isna().all():

@@ -11,11 +11,19 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Final, Literal
 
 __all__ = ["FieldSpec", "ColumnMapping", "LOAN_FIELDS", "LOAN_FIELD_BY_NAME", "map_columns", "normalise_header"]
 
-FieldKind = Literal["text", "date", "amount", "rate", "int", "bool", "class", "guarantee", "size"]
+#: How a column's cells are parsed (riskcore.ingest.parse). "period" (an annual report
+#: period -> int year), "tax_rating" (纳税信用等级 A/B/M/C/D), "share" (a fraction 0-1) and
+#: "number" (a plain decimal that is not money, e.g. years: never scaled by a 万 in the
+#: header, never summed) serve the borrower table (riskcore.ingest.borrowers).
+FieldKind = Literal[
+    "text", "date", "amount", "rate", "int", "bool", "class", "guarantee", "size", "period", "tax_rating", "share",
+    "number",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,10 +97,18 @@ def normalise_header(header: str) -> tuple[str, str]:
     return _STRIP.sub("", bare).lower(), units
 
 
-_SYNONYMS: Final[dict[str, str]] = {}
-for _spec in LOAN_FIELDS:
-    for _syn in _spec.synonyms:
-        _SYNONYMS.setdefault(normalise_header(_syn)[0], _spec.name)
+@lru_cache(maxsize=8)
+def _synonym_index(fields: tuple[FieldSpec, ...]) -> Mapping[str, str]:
+    """Normalised synonym -> canonical name for one field table (built once per table; the
+    first field to claim a synonym keeps it)."""
+    index: dict[str, str] = {}
+    for spec in fields:
+        for syn in spec.synonyms:
+            index.setdefault(normalise_header(syn)[0], spec.name)
+    return index
+
+
+_SYNONYMS: Final[Mapping[str, str]] = _synonym_index(LOAN_FIELDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,20 +135,26 @@ def map_columns(
     profile: Mapping[str, str] | None = None,
     *,
     given: Sequence[str] = (),
+    fields: Sequence[FieldSpec] = LOAN_FIELDS,
 ) -> ColumnMapping:
     """Map headers to canonical fields by synonym; ``profile`` (header -> canonical, or ""
     to ignore a header) overrides, as a user's corrected mapping saved for next month.
 
     ``given`` names canonical fields supplied for the whole file (e.g. snapshot_date from
-    the upload form), which are then not reported missing.
+    the upload form), which are then not reported missing. ``fields`` is the schema to map
+    onto: the loan table by default, ``riskcore.ingest.borrowers.BORROWER_FIELDS`` for
+    borrower financials.
 
     Raises
     ------
     ValueError
         A profile names a canonical field that does not exist.
     """
+    fields = tuple(fields)
+    by_name = {f.name: f for f in fields}
+    synonyms = _synonym_index(fields)
     profile = dict(profile or {})
-    unknown = sorted({v for v in profile.values() if v and v not in LOAN_FIELD_BY_NAME})
+    unknown = sorted({v for v in profile.values() if v and v not in by_name})
     if unknown:
         raise ValueError(f"the mapping profile names unknown fields: {unknown}")
     columns: dict[str, str] = {}
@@ -143,7 +165,7 @@ def map_columns(
     unmapped: list[str] = []
     for header in headers:
         key, unit_text = normalise_header(header)
-        target = profile[header] if header in profile else _SYNONYMS.get(key)
+        target = profile[header] if header in profile else synonyms.get(key)
         if not target:
             unmapped.append(header)
             continue
@@ -153,7 +175,7 @@ def map_columns(
             continue
         claimed.add(target)
         columns[header] = target
-        kind = LOAN_FIELD_BY_NAME[target].kind
+        kind = by_name[target].kind
         if kind == "amount":
             for pattern, factor, label in _UNITS:
                 if pattern.search(unit_text):
@@ -167,8 +189,11 @@ def map_columns(
             if "月" in header or "month" in key:
                 scales[header] = scales.get(header, 1.0) * 12.0  # monthly rate -> annual
                 units[header] = units.get(header, "") + "/月"
+        elif kind == "share" and "%" in unit_text:
+            # A share has no time unit: 占比(%) is a percentage, never a monthly figure.
+            scales[header], units[header] = 1e-2, "%"
     missing = tuple(
-        f.name for f in LOAN_FIELDS if f.required and f.name not in claimed and f.name not in set(given)
+        f.name for f in fields if f.required and f.name not in claimed and f.name not in set(given)
     )
     return ColumnMapping(
         columns=columns, scales=scales, unit_labels=units, missing_required=missing,
