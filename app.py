@@ -39,6 +39,7 @@ page = st.navigation(
             url_path="ranking",
             default=True,
         ),
+        st.Page("app_pages/data.py", title=t("nav.data", lang), icon=":material/upload_file:", url_path="data"),
     ]
 )
 page.run()

@@ -38,6 +38,7 @@ def _report_dict(report: LedgerReport, lang: str, table: TableKind) -> dict[str,
         "header_row": report.header_row,
         "as_of": report.as_of.date().isoformat() if report.as_of is not None else None,
         "as_of_source": report.as_of_source,
+        "branch_source": report.branch_source,
         "rows": report.rows,
         "dropped_rows": [{"row": d.row, "reason": d.reason, "label": d.label} for d in report.dropped_rows],
         "mapping": dict(report.mapping.columns) if report.mapping else {},
@@ -85,8 +86,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         p.add_argument("--as-of", help="snapshot date for files without a date column (default: from the title or file name)")
         p.add_argument("--table", choices=("loans", "borrowers"),
                        help="what the files are (default: told from the headers, else loans)")
+        p.add_argument("--branch", help="branch id for files without a branch column (default: a code leading "
+                                        "the file name, e.g. QD02_2024-11_ledger.xlsx -> QD02)")
         if name == "import":
-            p.add_argument("--branch", help="branch id for files without a branch column")
             p.add_argument("--store", type=Path, help="store file (default: $SME_RISK_STORE or data/store.duckdb)")
     args = parser.parse_args(argv)
 
@@ -119,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 for r in records
             ]
         else:
-            report = check_ledger(data, path.name, as_of=args.as_of)
+            report = check_ledger(data, path.name, as_of=args.as_of, branch=args.branch)
             d = _report_dict(report, args.lang, table)
         reports.append((report, d))
     if args.json:

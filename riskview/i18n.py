@@ -144,12 +144,17 @@ def ranking_display(table: pd.DataFrame, lang: str | None, *, top_n: int | None 
 
 
 
+def issue_text(issue: Any, lang: str | None) -> str:
+    """What is wrong, without where (for tables that show file, row and column already)."""
+    params = {"value": issue.value or "", "field": field_label(issue.canonical, lang), **issue.params}
+    return t(f"issue.{issue.code}", lang, **params)
+
+
 def issue_message(issue: Any, lang: str | None) -> str:
     """A ledger issue as one line: where (file, row, column as the analyst sees them) and what.
 
     ``issue`` is a :class:`riskcore.ingest.Issue`; its code and params fill the catalogue text.
     """
-    params = {"value": issue.value or "", "field": field_label(issue.canonical, lang), **issue.params}
     if issue.row is not None and issue.column:
         where = t("issue.where.cell", lang, file=issue.file, row=issue.row, column=issue.column)
     elif issue.row is not None:
@@ -157,7 +162,7 @@ def issue_message(issue: Any, lang: str | None) -> str:
     else:
         where = t("issue.where.file", lang, file=issue.file)
     sep = "：" if normalise_lang(lang) == "zh" else ": "
-    return where + sep + t(f"issue.{issue.code}", lang, **params)
+    return where + sep + issue_text(issue, lang)
 
 
 def field_label(name: str | None, lang: str | None) -> str:
@@ -165,9 +170,11 @@ def field_label(name: str | None, lang: str | None) -> str:
     in Chinese, the canonical name (snapshot_date) in English."""
     if not name:
         return ""
+    from riskcore.ingest.borrowers import BORROWER_FIELD_BY_NAME
     from riskcore.ingest.schema import LOAN_FIELD_BY_NAME
 
-    spec = LOAN_FIELD_BY_NAME.get(name)
+    # Loan fields first: borrower_id, the one name both tables share, reads 客户号 in both.
+    spec = LOAN_FIELD_BY_NAME.get(name) or BORROWER_FIELD_BY_NAME.get(name)
     if spec is None or normalise_lang(lang) == "en":
         return name
     return next((s for s in spec.synonyms if any("\u4e00" <= ch <= "\u9fff" for ch in s)), name)

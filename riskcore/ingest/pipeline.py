@@ -18,7 +18,9 @@ from riskcore.ingest.schema import LOAN_FIELD_BY_NAME, ColumnMapping, FieldSpec,
 from riskcore.ingest.validate import validate_loans
 from riskcore.store import LedgerStore, MappingProfile, SnapshotRecord
 
-__all__ = ["LedgerReport", "Reconciliation", "check_ledger", "import_ledger", "infer_as_of", "store_report"]
+__all__ = [
+    "LedgerReport", "Reconciliation", "check_ledger", "import_ledger", "infer_as_of", "infer_branch", "store_report",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +57,9 @@ class LedgerReport:
     profile: str | None = None
     #: The file's headers as read (blank ones named after their column letter).
     headers: tuple[str, ...] = ()
+    #: Where the branch came from: "column", "argument" (given for the file), "file_name"
+    #: (QD02_2024-11_….xlsx), or None when no branch is known (a ``missing_branch`` error).
+    branch_source: str | None = None
     #: Every sheet of a workbook (to offer a choice); empty for CSV.
     sheets: tuple[str, ...] = ()
     #: The first rows as read (text cells, Excel row numbers), to show next to the mapping.
@@ -113,9 +118,24 @@ def infer_as_of(raw: RawTable, as_of: Any = None) -> tuple[pd.Timestamp | None, 
 ProfileLookup = Callable[[Sequence[str]], MappingProfile | None]
 
 
+_NAME_BRANCH: Final = re.compile(r"^([A-Za-z]{1,6}\d{1,6})(?=[_\-. ])")
+
+
+def infer_branch(raw: RawTable, branch: str | None = None) -> tuple[str | None, str | None]:
+    """The branch of a file without a branch column: ``branch`` if given, else a branch
+    code leading the file name (QD02_2024-11_贷款台账.xlsx -> QD02), as branches name their
+    monthly exports. Returns (branch id, source)."""
+    if branch:
+        return branch, "argument"
+    match = _NAME_BRANCH.match(raw.file.rsplit("/", 1)[-1])
+    if match:
+        return match[1].upper(), "file_name"
+    return None, None
+
+
 def check_ledger(
     data: bytes, file: str, *, profile: Mapping[str, str] | None = None, sheet: str | int | None = None,
-    as_of: Any = None, profiles: ProfileLookup | None = None,
+    as_of: Any = None, profiles: ProfileLookup | None = None, branch: str | None = None,
 ) -> LedgerReport:
     """Read, map, parse and validate one file; never raises for a bad file: a file that
     cannot be read gives a report with one file-level error issue. Without a date column
@@ -144,6 +164,14 @@ def check_ledger(
         parsed.frame.insert(0, "snapshot_date", pd.Series(date, index=parsed.frame.index).astype("datetime64[us]"))
     parsed = validate_loans(raw, parsed, mapping.columns)
     frame = parsed.frame
+    branch_id, branch_source = (None, "column")
+    if "branch_id" not in frame or frame["branch_id"].isna().all():
+        branch_id, branch_source = infer_branch(raw, branch)
+        if branch_id is None:
+            issue = Issue(file, raw.sheet, None, None, None, "missing_branch", "error", "branch_id")
+            parsed = replace(parsed, issues=(*parsed.issues, issue))
+        else:
+            frame["branch_id"] = pd.Series(branch_id, index=frame.index, dtype="str")
     sums = {name: float(frame[name].sum()) for name in frame.columns if LOAN_FIELD_BY_NAME[name].kind == "amount"}
     return LedgerReport(
         file=file, format=raw.format, encoding=raw.encoding, sheet=raw.sheet, header_row=raw.header_row,
@@ -151,6 +179,7 @@ def check_ledger(
         reconciliation=_reconcile(raw, mapping, frame), issues=parsed.issues, frame=frame,
         as_of=date if date is not None else _single_date(frame), as_of_source=source if date is not None else "column",
         profile=used, headers=tuple(raw.frame.columns), sheets=raw.sheets, preview=raw.frame.head(5),
+        branch_source=branch_source,
     )
 
 
@@ -168,7 +197,8 @@ def import_ledger(
     (branch, snapshot date) in it. ``branch`` fills a missing branch column. Without an
     explicit ``profile``, a mapping profile saved in the store for this layout applies."""
     stored = store.put_file(data, file, uploaded_by=uploaded_by)
-    report = check_ledger(data, file, profile=profile, as_of=as_of, profiles=store.find_profile, sheet=sheet)
+    report = check_ledger(data, file, profile=profile, as_of=as_of, profiles=store.find_profile, sheet=sheet,
+                          branch=branch)
     return store_report(store, report, stored.sha256, branch=branch)
 
 

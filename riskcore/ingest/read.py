@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import io
 import re
+import struct
 import zipfile
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
@@ -30,6 +31,11 @@ _OLE2_MAGIC: Final = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 #: Rows that are totals or subtotals, not loans: 合计, 总计, 小计, 本页小计, Total, Subtotal ...
 _TOTAL_LABEL: Final = re.compile(
     r"^\s*(本页|本月|全行|总)?\s*(合\s*计|总\s*计|小\s*计|total|sub-?total|grand\s+total)\s*[:：]?\s*$",
+    re.IGNORECASE,
+)
+_NOTE_LABEL: Final = re.compile(
+    r"^\s*(制表|复核|审核|审批|填报|填表|负责人|经办人?|会计主管|打印|导出|数据来源|备注|说明|注\s*[:：]|单位\s*[:：]|"
+    r"金额单位|prepared\s+by|checked\s+by|approved\s+by|reviewed\s+by|printed|source\s*:|notes?\s*:)",
     re.IGNORECASE,
 )
 #: The same pattern for Arrow's RE2 engine (column-wise, without a Python loop).
@@ -57,7 +63,8 @@ class ReadError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class DroppedRow:
-    """A row left out of the table: ``reason`` is ``"total_row"`` or ``"blank_row"``."""
+    """A row left out of the table: ``reason`` is ``"total_row"``, ``"note_row"`` (制表人：…,
+    备注：…) or ``"blank_row"``."""
 
     row: int
     reason: str
@@ -181,6 +188,24 @@ def _total_labels(cells: pa.Array | pa.ChunkedArray) -> Any:
     return found
 
 
+def _note_rows(body: pd.DataFrame, filled: pd.DataFrame) -> Any:
+    """Rows that are sign-off or source notes, not loans: at most two filled cells, the
+    first starting like 制表人：, 复核：, 审核, 填报单位, 负责人, 打印时间, 数据来源, 备注, 注：,
+    单位：万元, Prepared by, Checked by, Note ..., which banks print below (or above) a table."""
+    found = np.zeros(len(body), dtype=bool)
+    if body.shape[1] < 5:  # a narrow table's rows are all sparse; its notes are not worth the scan
+        return found
+    sparse = filled.sum(axis=1).to_numpy() <= 2
+    for k in np.flatnonzero(sparse):
+        text = _first_text(body.iloc[k])
+        found[k] = bool(text) and _NOTE_LABEL.match(text) is not None
+    return found
+
+
+def _first_text(row: pd.Series) -> str:
+    return next((str(v) for v in row if v), "")
+
+
 def _column_letter(index: int) -> str:
     letters = ""
     index += 1
@@ -196,7 +221,7 @@ def _delimiter(text: str) -> str:
 
 
 def _csv_rows(text: str, delimiter: str, limit: int | None = None) -> list[list[str]]:
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows = []
     for k, row in enumerate(reader):
         if limit is not None and k >= limit:
@@ -321,13 +346,144 @@ def _body_from_rows(rows: list[list[str]], header_at: int, width: int, file: str
     return frame
 
 
-def _rows_from_workbook(data: bytes, file: str, sheet: str | int | None) -> tuple[np.ndarray, str, tuple[str, ...]]:
+_ENDOFCHAIN: Final = 0xFFFFFFFE
+_DIFSECT: Final = 0xFFFFFFFC
+_MAX_REGSECT: Final = 0xFFFFFFFA
+
+
+class _DamagedCompoundFile(Exception):
+    """The OLE2 container of a legacy .xls is damaged; the message says where."""
+
+
+def _check_compound_file(data: bytes) -> tuple[str, ...]:
+    """Walk the allocation chains of an OLE2 compound file (the container of a legacy .xls)
+    before calamine opens it, and raise :class:`_DamagedCompoundFile` when one leaves the
+    file, loops or is cut short. Returns the names in its directory.
+
+    calamine follows these chains without a loop check: a damaged .xls whose directory
+    chain loops (e.g. a file whose sectors after the header were zeroed) makes it allocate
+    until the process is killed, and a truncated one makes it panic. Only what calamine
+    walks is checked (MS-CFB: header, DIFAT, FAT, directory, mini stream and mini FAT, the
+    Workbook/Book stream); the records inside the workbook stream are calamine's to judge.
+    """
+    if len(data) < 512:
+        raise _DamagedCompoundFile("shorter than its 512-byte header")
+    shift, mini_shift = struct.unpack_from("<HH", data, 30)
+    if shift not in (9, 12) or mini_shift != 6:
+        raise _DamagedCompoundFile("not a valid compound file header")
+    size = 1 << shift
+    if len(data) < size:
+        raise _DamagedCompoundFile("shorter than its header")
+    n_sectors = -(-(len(data) - size) // size)  # the last one may be partial
+    dir_len, fat_len, dir_start = struct.unpack_from("<III", data, 40)
+    mini_fat_start, mini_fat_len, difat_start = struct.unpack_from("<III", data, 60)
+    if max(dir_len, fat_len, mini_fat_len) > n_sectors:
+        raise _DamagedCompoundFile("its header counts more sectors than the file holds")
+
+    def sector(k: int, what: str) -> bytes:
+        """A whole sector (metadata sectors must not be cut short)."""
+        start = (k + 1) * size
+        if start + size > len(data):
+            raise _DamagedCompoundFile(f"the {what} lies past the end of the file (truncated)")
+        return data[start:start + size]
+
+    def chain(start: int, table: list[int], limit: int, what: str, need: int = 0, unit: int = size) -> list[int]:
+        """The sectors of a chain up to its end, or (like calamine) until ``need`` bytes are in."""
+        found: list[int] = []
+        seen: set[int] = set()
+        k = start
+        while k != _ENDOFCHAIN and not (need and len(found) * unit >= need):
+            if k >= limit or k >= len(table):
+                raise _DamagedCompoundFile(f"the {what} points outside the file (truncated?)")
+            if k in seen:
+                raise _DamagedCompoundFile(f"the {what} loops")
+            seen.add(k)
+            found.append(k)
+            k = table[k]
+        return found
+
+    per_sector = size // 4
+    difat = list(struct.unpack_from("<109I", data, 76))
+    k, seen_difat = difat_start, set[int]()
+    while k < _MAX_REGSECT:
+        if k >= n_sectors or k in seen_difat:
+            raise _DamagedCompoundFile("the sector allocation table (DIFAT) is broken")
+        seen_difat.add(k)
+        pointers = struct.unpack(f"<{per_sector}I", sector(k, "sector allocation table"))
+        difat.extend(pointers[:-1])
+        k = pointers[-1]
+    fat: list[int] = []
+    for k in difat:
+        if k < _DIFSECT:
+            if k >= n_sectors:
+                raise _DamagedCompoundFile("the sector allocation table points outside the file (truncated?)")
+            fat.extend(struct.unpack(f"<{per_sector}I", sector(k, "sector allocation table")))
+    directory = b"".join(sector(k, "directory") for k in chain(dir_start, fat, n_sectors, "directory chain",
+                                                                dir_len * size))
+    entries = [directory[i:i + 128] for i in range(0, len(directory), 128)]
+    if not entries:
+        return ()  # calamine reports an empty root directory itself
+
+    def start_and_length(entry: bytes) -> tuple[int, int]:
+        """A directory entry's first sector and stream size (64-bit in 4096-byte-sector files)."""
+        start, low, high = struct.unpack_from("<III", entry, 116)
+        return start, low if size == 512 else low | high << 32
+
+    root_start, root_len = start_and_length(entries[0])
+    mini_fat: list[int] = []
+    mini_sectors = 0
+    if mini_fat_len:
+        stream = chain(root_start, fat, n_sectors, "mini stream chain", root_len)
+        if root_len > len(stream) * size:
+            raise _DamagedCompoundFile("the mini stream is longer than its chain")
+        mini_sectors = root_len // 64
+        for k in chain(mini_fat_start, fat, n_sectors, "mini sector table chain", mini_fat_len * size):
+            mini_fat.extend(struct.unpack(f"<{per_sector}I", sector(k, "mini sector table")))
+    names = [entry[:64].decode("utf-16-le", errors="replace").split("\x00")[0] for entry in entries]
+    for name in ("Workbook", "Book"):  # the streams calamine reads, found by name as it does
+        if name not in names:
+            continue
+        entry = entries[names.index(name)]
+        start, length = start_and_length(entry)
+        unit = 64 if length < 4096 else size
+        table, limit = (mini_fat, mini_sectors) if length < 4096 else (fat, n_sectors)
+        found = chain(start, table, limit, f"chain of stream {name!r}", length, unit)
+        if length > len(found) * unit:
+            raise _DamagedCompoundFile(f"stream {name!r} is longer than its chain (truncated?)")
+    return tuple(names)
+
+
+def _is_rust_panic(exc: BaseException) -> bool:
+    """A panic inside calamine: pyo3 raises it as PanicException, a BaseException, which
+    ``except Exception`` does not catch."""
+    return type(exc).__name__ == "PanicException"
+
+
+def _rows_from_workbook(
+    data: bytes, file: str, sheet: str | int | None, fmt: FileFormat = "xlsx",
+) -> tuple[np.ndarray, str, tuple[str, ...]]:
     import python_calamine
 
+    if fmt == "xls":
+        try:
+            streams = _check_compound_file(data)
+        except _DamagedCompoundFile as exc:
+            raise ReadError("unreadable_workbook",
+                            f"the file is a damaged or truncated legacy Excel (.xls) workbook: {exc}",
+                            file=file) from None
+        if "EncryptedPackage" in streams:  # how Excel saves a password-protected .xlsx
+            raise ReadError("unreadable_workbook", "the workbook is password-protected (encrypted); save it "
+                            "without a password and upload it again", file=file)
+        if streams and "Workbook" not in streams and "Book" not in streams:
+            raise ReadError("unreadable_workbook", "the file is an Office 97-2003 (OLE2) document but not an "
+                            "Excel workbook (it has no Workbook stream)", file=file)
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception as exc:  # calamine raises its own error types for damaged workbooks
-        raise ReadError("unreadable_workbook", f"the workbook cannot be read ({exc})", file=file) from None
+    except BaseException as exc:  # calamine raises its own error types (or panics) for damaged workbooks
+        if not isinstance(exc, Exception) and not _is_rust_panic(exc):
+            raise
+        what = "legacy Excel (.xls) workbook" if fmt == "xls" else "workbook"
+        raise ReadError("unreadable_workbook", f"the {what} cannot be read ({exc})", file=file) from None
     names = tuple(book.sheet_names)
     if not names:
         raise ReadError("no_sheet", "the workbook has no sheet", file=file)
@@ -343,12 +499,15 @@ def _rows_from_workbook(data: bytes, file: str, sheet: str | int | None) -> tupl
             raise ReadError("unknown_sheet", f"there is no sheet {sheet!r}; sheets: {list(names)}", file=file,
                             sheet=sheet, sheets=list(names))
         candidates = [sheet]
-    first: tuple[np.ndarray, str] | None = None
+    first: tuple[np.ndarray, str] | None = None  # the first sheet with any text, for the error
     for name in candidates:
         try:
             sheet_range = book.get_sheet_by_name(name)
             values = sheet_range.to_python(skip_empty_area=False)
-        except Exception as exc:  # calamine's Xml/Zip/Calamine errors: damaged sheet data
+            merged = sheet_range.merged_cell_ranges or ()
+        except BaseException as exc:  # calamine's Xml/Zip/Calamine errors (or a panic): damaged sheet data
+            if not isinstance(exc, Exception) and not _is_rust_panic(exc):
+                raise
             raise ReadError("unreadable_workbook", f"sheet {name!r} cannot be read ({exc})", file=file,
                             sheet=name) from None
         grid = _grid_text(values)
@@ -356,15 +515,22 @@ def _rows_from_workbook(data: bytes, file: str, sheet: str | int | None) -> tupl
         # or group spanning several loans) is spread down its rows so they are not blank;
         # a horizontal one (a title across the sheet) stays in one cell, or the title row
         # would look like a header.
-        for (r0, c0), (r1, c1) in sheet_range.merged_cell_ranges or ():
+        for (r0, c0), (r1, c1) in merged:
             if r1 > r0 and r0 < grid.shape[0] and c0 < grid.shape[1]:
                 grid[r0:r1 + 1, c0:c1 + 1] = grid[r0, c0]
-        if first is None:
-            first = (grid, name)
-        if grid.size and int((grid != "").any(axis=1).sum()) >= 2:
+        # The first sheet holding a table (a header and a row below it): a cover sheet of
+        # notes, one per row, or a blank first sheet comes before the ledger in many exports.
+        header_at = _find_header([[c.strip() for c in row] for row in grid[:_HEADER_SCAN_ROWS].tolist()])
+        if header_at is not None and any(c.strip() for row in grid[header_at + 1:] for c in row):
             return grid, name, names
-    assert first is not None
-    return first[0], first[1], names
+        if first is None and any(c.strip() for c in grid.ravel()):
+            first = (grid, name)
+    if first is not None:
+        return first[0], first[1], names
+    if sheet is None:
+        raise ReadError("empty_file", f"every sheet of the workbook is empty; sheets: {list(names)}", file=file,
+                        sheets=list(names))
+    return grid, candidates[0], names
 
 
 def _grid_text(values: list[list[Any]]) -> np.ndarray:
@@ -377,6 +543,11 @@ def _grid_text(values: list[list[Any]]) -> np.ndarray:
     grid = np.empty((len(values), width), dtype=object)
     if width:
         grid[:] = values
+    # A stray formatted cell far to the right makes a sheet thousands of columns wide; the
+    # empty columns at the right edge hold nothing, and converting them one by one is slow.
+    while width and all(v is None or v == "" for v in grid[:, width - 1]):
+        width -= 1
+    grid = grid[:, :width]
     for j in range(width):
         grid[:, j] = _column_text(grid[:, j])
     return grid
@@ -436,12 +607,14 @@ def read_table(data: bytes, file: str = "<upload>", *, sheet: str | int | None =
     file : str
         Its name, used in every message.
     sheet : str, int or None
-        Sheet name or 0-based position; None picks the first sheet that holds a table.
+        Sheet name or 0-based position; None picks the first sheet that holds a table (a
+        header row and a filled row below it), else the first sheet with any text.
 
     Raises
     ------
     ReadError
-        The file is empty, binary junk, a damaged workbook, undecodable text, has no header
+        The file (or, with ``sheet`` None, every sheet of the workbook) is empty, binary junk,
+        a damaged or password-protected workbook, undecodable text, has no header
         row or no data row, names an unknown sheet, or has a row with more filled cells
         than the header has columns (``ragged_row``, naming the row).
     """
@@ -455,7 +628,7 @@ def read_table(data: bytes, file: str = "<upload>", *, sheet: str | int | None =
         delimiter = _delimiter(head_text)
         head_rows = _csv_rows(head_text, delimiter, limit=_HEADER_SCAN_ROWS)
     else:
-        grid, sheet_name, sheets = _rows_from_workbook(data, file, sheet)
+        grid, sheet_name, sheets = _rows_from_workbook(data, file, sheet, fmt)
         head_rows = [[c.strip() for c in row] for row in grid[:_HEADER_SCAN_ROWS].tolist()]
 
     header_at = _find_header(head_rows)
@@ -465,7 +638,7 @@ def read_table(data: bytes, file: str = "<upload>", *, sheet: str | int | None =
     header = head_rows[header_at]
     width = len(header)
     if fmt == "csv":
-        fast = None if arrow_bytes is None else _csv_body_arrow(arrow_bytes, delimiter, header_at, width, encoding)
+        fast = None if arrow_bytes is None else _csv_body_arrow(arrow_bytes, delimiter, header_at, width, encoding or "")
         if fast is None:
             text, encoding = decode_text(data, file)
             fast = _csv_body(text, delimiter, header_at, width)
@@ -499,14 +672,17 @@ def read_table(data: bytes, file: str = "<upload>", *, sheet: str | int | None =
         if hit.any():
             total_label = total_label.mask(hit, cells)
             is_total |= hit
-    keep = ~blank & ~is_total.to_numpy()
+    note = _note_rows(body, filled) & ~is_total.to_numpy()
+    keep = ~blank & ~is_total.to_numpy() & ~note
     data_rows = body.index[keep]
     last_data = int(data_rows[-1]) if len(data_rows) else 0
     dropped = [
-        DroppedRow(int(r), "total_row", str(total_label[r])) if is_total[r] else DroppedRow(int(r), "blank_row")
-        for r in body.index[~keep]
+        DroppedRow(int(r), "total_row", str(total_label[r])) if is_total[r]
+        else DroppedRow(int(r), "note_row", _first_text(body.loc[r])) if note[k]
+        else DroppedRow(int(r), "blank_row")
+        for k, r in enumerate(body.index)
         # Trailing blank rows are padding, not worth reporting one by one.
-        if is_total[r] or int(r) < last_data
+        if not keep[k] and (is_total[r] or note[k] or int(r) < last_data)
     ]
     if not len(data_rows):
         raise ReadError("no_data_rows", f"the table has a header (row {header_at + 1}) but no data rows",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -66,9 +67,11 @@ def start_server(tmp_dir: Path) -> Server:
         "--server.fileWatcherType", "none",
         "--global.developmentMode", "false",
     ]
+    # Each server gets its own store: browser tests never write into the repository's data/.
+    env = {**os.environ, "SME_RISK_STORE": str(tmp_dir / f"store-{port}.duckdb")}
     started = time.perf_counter()
     with log.open("wb") as sink:
-        process = subprocess.Popen(cmd, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(cmd, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT, env=env)
     server = Server(f"http://127.0.0.1:{port}", started, process, log)
     try:
         _wait_healthy(server)

@@ -273,3 +273,37 @@ def test_workbook_with_damaged_sheet_data_is_a_clear_error_not_a_crash():
     with pytest.raises(ReadError, match=r"^cut\.xlsx: sheet '.+' cannot be read") as err:
         read_table(bytes(data), "cut.xlsx")
     assert err.value.code == "unreadable_workbook"
+
+
+def test_sign_off_and_note_rows_are_left_out_and_reported():
+    rows = ["客户号,客户名称,贷款余额,五级分类,逾期天数",
+            "001,青岛甲,100,正常,0",
+            "002,青岛乙,200,关注,10",
+            "合计,,300,,",
+            "制表人：张三,,,复核：李四,",
+            "备注：本表金额单位为元,,,,",
+            "Prepared by: Wang,,,,"]
+    t = read_table("\n".join(rows).encode("gbk"), "x.csv")
+    assert t.frame.index.tolist() == [2, 3]
+    assert [(d.row, d.reason, d.label) for d in t.dropped_rows] == [
+        (4, "total_row", "合计"), (5, "note_row", "制表人：张三"), (6, "note_row", "备注：本表金额单位为元"),
+        (7, "note_row", "Prepared by: Wang")]
+
+
+def test_a_loan_named_like_a_note_is_kept():
+    rows = ["客户号,客户名称,贷款余额,五级分类,逾期天数", "001,备注科技有限公司,100,正常,0"]
+    assert read_table("\n".join(rows).encode("utf-8"), "x.csv").frame.index.tolist() == [2]
+
+
+def test_sheet_with_a_stray_cell_far_right_is_trimmed():
+    from riskcore.ingest.read import _grid_text
+
+    grid = _grid_text([["a", "b"] + [""] * 40_000, ["1", "2"] + [""] * 40_000, ["", ""] + [""] * 39_999 + [None]])
+    assert grid.shape == (3, 2)
+
+
+@pytest.mark.parametrize("newline", ["\r", "\n", "\r\n"])
+def test_old_mac_windows_and_unix_line_ends(newline):
+    text = newline.join(["客户号,余额,备注", "001,5,x", "002,6,y", ""])
+    t = read_table(text.encode("gbk"), "x.csv")
+    assert t.frame.index.tolist() == [2, 3] and t.frame["余额"].tolist() == ["5", "6"]
