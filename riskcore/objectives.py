@@ -8,6 +8,7 @@ ledger written as ``正常类`` or ``Pass`` and an indicator flagged ``成本型
 from __future__ import annotations
 
 import enum
+import re
 import unicodedata
 from typing import Final
 
@@ -80,7 +81,8 @@ class LoanClass(enum.IntEnum):
 
     @classmethod
     def from_label(cls, label: object) -> LoanClass:
-        """Return the class named by ``label`` (正常/正常类/pass/normal/1 … 损失/loss/5).
+        """Return the class named by ``label`` (正常/正常类/pass/normal/1 … 损失/loss/5), also
+        a sub-grade of a bank's internal scale (正常一级, 关注2, 次级(1)).
 
         Raises
         ------
@@ -90,7 +92,13 @@ class LoanClass(enum.IntEnum):
         """
         if isinstance(label, LoanClass):
             return label
-        found = _CLASS_ALIASES.get(_normalise_label(label))
+        key = _normalise_label(label)
+        found = _CLASS_ALIASES.get(key)
+        if found is None:
+            # Banks' internal ten- or twelve-grade scales refine the five classes: 正常一级,
+            # 正常2, 关注三级, 次级(1) ... each belongs to the class its name starts with.
+            match = _SUB_GRADE.match(key)
+            found = _CLASS_ALIASES.get(match[1]) if match else None
         if found is None:
             raise ValueError(
                 f"unknown loan class {label!r}; use 正常/关注/次级/可疑/损失, "
@@ -99,6 +107,7 @@ class LoanClass(enum.IntEnum):
         return found
 
 
+_SUB_GRADE: Final = re.compile(r"^(正常|关注|次级|可疑|损失)类?\s*[(（]?\s*([一二三四五六1-6])\s*级?\s*[)）]?\s*$")
 _CLASS_ALIASES: Final[dict[str, LoanClass]] = {
     **{k: LoanClass.NORMAL for k in ("1", "1.0", "正常", "正常类", "pass", "normal", "standard")},
     **{k: LoanClass.SPECIAL_MENTION for k in (

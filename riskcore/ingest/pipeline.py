@@ -133,6 +133,26 @@ def infer_branch(raw: RawTable, branch: str | None = None) -> tuple[str | None, 
     return None, None
 
 
+def _best_sheet(data: bytes, file: str, first: RawTable) -> RawTable:
+    """The sheet whose headers map best onto the loan schema, when the first readable one
+    misses required columns: workbooks often open with a summary (汇总) or notes (说明)
+    sheet before the detail (明细). Ties keep the first; unreadable sheets are skipped."""
+    best, missing = first, len(map_columns(list(first.frame.columns)).missing_required)
+    for name in first.sheets:
+        if missing == 0:
+            break
+        if name == first.sheet:
+            continue
+        try:
+            other = read_table(data, file, sheet=name)
+        except ReadError:
+            continue
+        other_missing = len(map_columns(list(other.frame.columns)).missing_required)
+        if other_missing < missing:
+            best, missing = other, other_missing
+    return best
+
+
 def check_ledger(
     data: bytes, file: str, *, profile: Mapping[str, str] | None = None, sheet: str | int | None = None,
     as_of: Any = None, profiles: ProfileLookup | None = None, branch: str | None = None,
@@ -150,6 +170,8 @@ def check_ledger(
         issue = Issue(file, err.params.get("sheet"), err.params.get("row"), None, None, err.code, "error", None,
                       dict(err.params))
         return LedgerReport(file, None, None, None, None, 0, (), None, {}, (), (issue,))
+    if sheet is None and len(raw.sheets) > 1 and profile is None:
+        raw = _best_sheet(data, file, raw)
     used: str | None = None
     if profile is None and profiles is not None:
         saved = profiles(list(raw.frame.columns))

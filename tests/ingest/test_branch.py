@@ -36,3 +36,27 @@ def test_a_branch_column_wins_over_the_file_name():
     gbk = Path(__file__).resolve().parents[2] / "sample_data" / "QD01_2024-12_贷款台账.csv"
     report = check_ledger(gbk.read_bytes(), "SD09_2024-12.csv", branch=None)
     assert report.branch_source == "column" and report.frame["branch_id"].unique().tolist() == ["QD01"]
+
+
+def test_detail_sheet_is_found_behind_a_summary_sheet():
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    summary = book.active
+    summary.title = "汇总"
+    summary.append(["机构", "户数", "余额合计"])
+    summary.append(["QD02", 3276, 123.0])
+    detail = book.create_sheet("明细")
+    source = openpyxl.load_workbook(XLSX)
+    for row in source.worksheets[0].iter_rows(values_only=True):
+        detail.append(row)
+    buf = io.BytesIO()
+    book.save(buf)
+    report = check_ledger(buf.getvalue(), "QD02_2024-11_贷款台账.xlsx")
+    direct = check_ledger(XLSX.read_bytes(), "QD02_2024-11_贷款台账.xlsx")
+    assert report.sheet == "明细" and report.sheets == ("汇总", "明细")
+    assert not report.has_errors and report.rows == direct.rows and report.sums == direct.sums
+    # A named sheet is read as asked, even when it is the wrong one.
+    assert check_ledger(buf.getvalue(), "QD02_2024-11_贷款台账.xlsx", sheet="汇总").has_errors

@@ -307,3 +307,24 @@ def test_old_mac_windows_and_unix_line_ends(newline):
     text = newline.join(["客户号,余额,备注", "001,5,x", "002,6,y", ""])
     t = read_table(text.encode("gbk"), "x.csv")
     assert t.frame.index.tolist() == [2, 3] and t.frame["余额"].tolist() == ["5", "6"]
+
+
+def test_two_level_header_with_group_cells_and_vertical_merges():
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["青岛分行小微企业贷款明细表"] + [None] * 6)
+    ws.merge_cells("A1:G1")
+    ws.append(["借据号", "客户信息", None, "贷款信息", None, None, "风险分类"])
+    ws.append([None, "客户号", "客户名称", "贷款金额", "贷款余额", "到期日", None])
+    ws.merge_cells("A2:A3")
+    ws.merge_cells("B2:C2")
+    ws.merge_cells("D2:F2")
+    ws.merge_cells("G2:G3")
+    ws.append(["JJ001", "001", "青岛甲", 100000, 90000, dt.date(2025, 6, 30), "正常"])
+    ws.append(["JJ002", "002", "青岛乙", 200000, 150000, dt.date(2025, 7, 31), "关注二级"])
+    buf = io.BytesIO()
+    book.save(buf)
+    t = read_table(buf.getvalue(), "x.xlsx")
+    assert t.header_row == 3 and t.title == "青岛分行小微企业贷款明细表"
+    assert list(t.frame.columns) == ["借据号", "客户号", "客户名称", "贷款金额", "贷款余额", "到期日", "风险分类"]
+    assert t.frame.loc[4].tolist() == ["JJ001", "001", "青岛甲", "100000", "90000", "2025-06-30", "正常"]
