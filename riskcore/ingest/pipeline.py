@@ -186,7 +186,8 @@ def check_ledger(
         parsed.frame.insert(0, "snapshot_date", pd.Series(date, index=parsed.frame.index).astype("datetime64[us]"))
     parsed = validate_loans(raw, parsed, mapping.columns)
     frame = parsed.frame
-    branch_id, branch_source = (None, "column")
+    branch_id: str | None = None
+    branch_source: str | None = "column"
     if "branch_id" not in frame or frame["branch_id"].isna().all():
         branch_id, branch_source = infer_branch(raw, branch)
         if branch_id is None:
