@@ -6,57 +6,18 @@ A thin page: widgets and layout here; the numbers come from riskcore
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pandas as pd
 import streamlit as st
 
-from riskcore.indicators import IndicatorMatrix, build_indicator_matrix
+from app_pages.common import CHART_ARGS, sample_book, sample_choices, sample_fingerprint, sample_matrix
 from riskcore.portfolio import BookSummary, book_summary
 from riskcore.ranking import BookRanking, rank_book
-from riskcore.sample import SampleBook, load_sample
 from riskview.figures import grade_histogram, loading_figure, weight_bar
 from riskview.i18n import code_label, format_amount, format_percent, indicator_label, join_list, ranking_display, t
 
-SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_data"
-CHART_ARGS = {
-    "theme": None,  # keep the house template's fonts and colours
-    "width": "stretch",
-    "config": {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}},
-}
 TOP_N_CHOICES = (20, 50, 100, 200)
 
 lang = st.session_state.get("lang", "zh")
-
-
-# The sample book is bundled with the app and identical for every user, so process-wide
-# caches are safe here; they are keyed on the files' (name, size, mtime), never on a
-# hashed frame. The book itself (~220k loan rows) is a shared read-only resource: a
-# cache_data copy would cost a 100 MB pickle round trip per call. Nothing here mutates
-# it. Anything derived from user uploads needs scope="session" instead.
-def _fingerprint() -> str:
-    stats = ((p.name, p.stat()) for p in sorted(SAMPLE_DIR.glob("*.parquet")))
-    return ";".join(f"{name}:{st_.st_size}:{st_.st_mtime_ns}" for name, st_ in stats)
-
-
-@st.cache_resource(show_spinner=False, max_entries=1)
-def _book(fingerprint: str) -> SampleBook:
-    return load_sample(SAMPLE_DIR)
-
-
-@st.cache_data(show_spinner=False, max_entries=2)
-def _choices(fingerprint: str) -> tuple[list[str], dict[str, str]]:
-    """Month-end snapshot dates (latest first) and branch id → branch name."""
-    loans = _book(fingerprint).loans
-    dates = sorted({d.strftime("%Y-%m-%d") for d in pd.to_datetime(loans["snapshot_date"].unique())}, reverse=True)
-    branches = loans[["branch_id", "branch_name"]].drop_duplicates("branch_id").sort_values("branch_id")
-    return dates, dict(zip(branches["branch_id"].astype(str), branches["branch_name"].astype(str), strict=True))
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _matrix(fingerprint: str, as_of: str, branches: tuple[str, ...]) -> IndicatorMatrix:
-    book = _book(fingerprint)
-    return build_indicator_matrix(book.loans, book.borrowers, pd.Timestamp(as_of), branches=list(branches))
+_book, _choices, _matrix, _fingerprint = sample_book, sample_choices, sample_matrix, sample_fingerprint
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
