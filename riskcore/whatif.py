@@ -92,7 +92,8 @@ def band_cutoffs(grades: pd.Series, bands: tuple[str, ...] = RATING_BANDS) -> np
     """
     k = len(bands)
     qs = [1.0 - i / k for i in range(1, k)]
-    return np.quantile(grades.to_numpy(dtype="float64"), qs)
+    cutoffs: np.ndarray = np.quantile(grades.to_numpy(dtype="float64"), qs)
+    return cutoffs
 
 
 def assign_bands(grades: pd.Series, cutoffs: np.ndarray, bands: tuple[str, ...] = RATING_BANDS) -> pd.Series:
