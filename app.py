@@ -39,6 +39,9 @@ page = st.navigation(
             url_path="ranking",
             default=True,
         ),
+        st.Page("app_pages/entropy.py", title=t("entropy.nav", lang), icon=":material/insights:", url_path="entropy"),
+        st.Page("app_pages/ahp.py", title=t("ahp.nav", lang), icon=":material/account_tree:", url_path="ahp"),
+        st.Page("app_pages/whatif.py", title=t("nav.whatif", lang), icon=":material/tune:", url_path="whatif"),
         st.Page("app_pages/data.py", title=t("nav.data", lang), icon=":material/upload_file:", url_path="data"),
     ]
 )

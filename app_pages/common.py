@@ -10,6 +10,10 @@ user uploads lives in ``st.session_state`` or a cache with ``scope="session"``.
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final
 
@@ -18,6 +22,7 @@ import streamlit as st
 
 from riskcore.indicators import IndicatorMatrix, build_indicator_matrix
 from riskcore.sample import SampleBook, load_sample
+from riskcore.weights.entropy import EntropyOverTime, entropy_over_time
 
 SAMPLE_DIR: Final = Path(__file__).resolve().parents[1] / "sample_data"
 CHART_ARGS: Final[dict[str, Any]] = {
@@ -53,3 +58,76 @@ def sample_matrix(fingerprint: str, as_of: str, branches: tuple[str, ...]) -> In
     """The indicator matrix of the sample book at one snapshot for some branches."""
     book = sample_book(fingerprint)
     return build_indicator_matrix(book.loans, book.borrowers, pd.Timestamp(as_of), branches=list(branches))
+
+
+class _OverTimeStore:
+    """Process-wide results of ``sample_weights_over_time``: (fingerprint, branches) →
+    (weights over time, seconds it took). Bundled sample only, never user data; LRU-bounded.
+    One lock per key, so two sessions asking for the same branches compute it once."""
+
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self.lock = threading.Lock()
+        self.results: OrderedDict[tuple[str, tuple[str, ...]], tuple[EntropyOverTime, float]] = OrderedDict()
+        self.key_locks: dict[tuple[str, tuple[str, ...]], threading.Lock] = {}
+
+    def get(self, key: tuple[str, tuple[str, ...]]) -> tuple[EntropyOverTime, float] | None:
+        with self.lock:
+            hit = self.results.get(key)
+            if hit is not None:
+                self.results.move_to_end(key)
+            return hit
+
+    def put(self, key: tuple[str, tuple[str, ...]], value: tuple[EntropyOverTime, float]) -> None:
+        with self.lock:
+            self.results[key] = value
+            self.results.move_to_end(key)
+            while len(self.results) > self.max_entries:
+                self.results.popitem(last=False)
+
+    def key_lock(self, key: tuple[str, tuple[str, ...]]) -> threading.Lock:
+        with self.lock:
+            return self.key_locks.setdefault(key, threading.Lock())
+
+
+@st.cache_resource(show_spinner=False)
+def _over_time_store() -> _OverTimeStore:
+    return _OverTimeStore(max_entries=16)
+
+
+def sample_weights_over_time(
+    fingerprint: str,
+    branches: tuple[str, ...],
+    on_progress: Callable[[int, int, pd.Timestamp], None] | None = None,
+) -> tuple[EntropyOverTime, float]:
+    """Entropy weights at every month-end of the sample book for some branches, and the
+    seconds the first computation took.
+
+    Computed once per (fingerprint, branches) per process: a matrix per month-end is
+    built one at a time (``on_progress(i, n, date)`` is called before each, only on a
+    miss) and only the weights are kept. Shared by every session because the sample is
+    bundled and read-only; an uploaded book must not come through here.
+    """
+    store = _over_time_store()
+    key = (fingerprint, tuple(branches))
+    hit = store.get(key)
+    if hit is not None:
+        return hit
+    with store.key_lock(key):
+        hit = store.get(key)  # another session may have finished it while we waited
+        if hit is not None:
+            return hit
+        book = sample_book(fingerprint)
+        dates = sorted(pd.to_datetime(book.loans["snapshot_date"].unique()))
+
+        def matrices() -> Iterator[IndicatorMatrix]:
+            for i, date in enumerate(dates):
+                if on_progress is not None:
+                    on_progress(i, len(dates), date)
+                yield build_indicator_matrix(book.loans, book.borrowers, date, branches=list(branches))
+
+        started = time.perf_counter()
+        path = entropy_over_time(matrices())
+        result = (path, time.perf_counter() - started)
+        store.put(key, result)
+        return result

@@ -24,11 +24,11 @@ from riskcore.weights.ahp import (
     random_index,
 )
 from riskcore.weights.combine import combine_weights
-from riskcore.weights.entropy import EntropyResult, entropy_weights
+from riskcore.weights.entropy import EntropyOverTime, EntropyResult, entropy_over_time, entropy_weights
 
 __all__ = [
     "Direction", "LoanClass",
-    "EntropyResult", "entropy_weights",
+    "EntropyResult", "entropy_weights", "EntropyOverTime", "entropy_over_time",
     "AHPResult", "AHPBatchResult", "AHPHierarchyResult", "AHPPanelResult", "AHPRevision",
     "ahp_weights", "ahp_hierarchy", "ahp_panel", "ahp_revision", "ahp_matrix_from_pairs",
     "random_index", "RI_TABLES", "RI_SOURCES", "SAATY_SCALE", "CR_THRESHOLD",

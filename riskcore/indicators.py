@@ -161,6 +161,12 @@ missing: 0.0."""
 
 _DAYS_PER_YEAR: Final[float] = 365.25
 
+#: Loan-table columns read by :func:`build_indicator_matrix` at the snapshot.
+_LOAN_COLUMNS: Final[tuple[str, ...]] = (
+    "snapshot_date", "borrower_id", "borrower_name", "branch_id", "branch_name", "industry_code",
+    "industry_name", "balance", "dpd", "five_class", "guarantee_type", "collateral_value",
+)
+
 
 def indicator_table(indicators: Sequence[Indicator] = DEFAULT_INDICATORS) -> pd.DataFrame:
     """The system as a frame indexed by key with criterion, direction, source and unit."""
@@ -390,7 +396,9 @@ def build_indicator_matrix(
     if not at.any():
         raise ValueError(f"as_of {as_of_ts.date()} is not a snapshot date in `loans`")
 
-    book = loans.loc[at]
+    # Only the columns the indicators read: taking all columns of a wide ledger (Arrow
+    # strings) for the snapshot's rows was a tenth of the build time.
+    book = loans.loc[at, [c for c in _LOAN_COLUMNS if c in loans.columns]]
     balance_book = _num(book, "balance")
     live_book = book.loc[(balance_book > 0).to_numpy()]
     live_book = live_book.assign(
@@ -482,7 +490,9 @@ class _Context:
             window = ((self.snap > start) & (self.snap <= self.as_of)).to_numpy()
             h = self.loans.loc[window, ["borrower_id", "snapshot_date", "dpd"]]
             h = h.assign(borrower_id=h["borrower_id"].astype("str"), dpd=_num(h, "dpd").fillna(0.0))
-            h = h[h["borrower_id"].isin(self.info.index)]
+            # Every borrower of the window, not only the rated ones: the indicators reindex
+            # on the rated borrowers anyway, and filtering first with Series.isin on Arrow
+            # strings (a Python loop over the 8k ids) cost more than grouping the extra rows.
             self._hist = h.groupby(["borrower_id", "snapshot_date"], sort=False)["dpd"].max().reset_index()
         return self._hist
 

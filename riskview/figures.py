@@ -213,3 +213,131 @@ def loading_figure(lang: str, *, height: int = 400) -> go.Figure:
         ],
     )
     return fig
+
+
+# ------------------------------------------------------------------ entropy weights over time
+
+#: Colours of highlighted lines (up to 10), distinct from the grey of the other indicators.
+_LINE_COLORS: Final = (
+    "#1F5A96", "#C8553D", "#2A9D8F", "#D9A441", "#8E6BB8",
+    "#5B8E3E", "#D46A9F", "#3D8BD9", "#8C5A3C", "#2F3E4E",
+)
+_GREY_LINE: Final = "#C5CCD4"
+
+
+def _snapshot_x(index: pd.Index) -> list[str]:
+    return [pd.Timestamp(d).strftime("%Y-%m-%d") for d in index]
+
+
+def _time_layout(fig: go.Figure, lang: str, *, title: str, subtitle: str, height: int,
+                 legend_title: str, selected: object) -> None:
+    fig.update_layout(
+        template=house_template(),
+        title={"text": title, "subtitle": {"text": subtitle}},
+        height=height,
+        hovermode="closest",
+        margin={"t": 96, "r": 10},
+        # The legend sits right of the plot, one entry per line: long indicator labels stay
+        # readable, where a horizontal legend would wrap them into a block under the axis.
+        legend={
+            "title": {"text": legend_title},
+            "orientation": "v",
+            "x": 1.02,
+            "xanchor": "left",
+            "y": 1,
+            "yanchor": "top",
+            "traceorder": "normal",
+        },
+        xaxis={"title": {"text": t("entropy.chart.x", lang)}, "type": "date", "tickformat": "%Y-%m",
+               "dtick": "M3", "showgrid": False},
+        yaxis={"title": {"text": t("entropy.chart.y", lang)}, "tickformat": ".0%", "showgrid": True,
+               "rangemode": "tozero"},
+    )
+    if selected is not None:
+        x = pd.Timestamp(selected).strftime("%Y-%m-%d")
+        fig.add_shape(type="line", x0=x, x1=x, xref="x", y0=0, y1=1, yref="paper",
+                      line={"color": MUTED_COLOR, "width": 1, "dash": "dot"})
+        fig.add_annotation(x=x, xref="x", y=1, yref="paper", yanchor="bottom", showarrow=False,
+                           text=t("entropy.chart.selected", lang), font={"size": 12, "color": MUTED_COLOR})
+
+
+def weights_over_time(
+    weights: pd.DataFrame,
+    lang: str,
+    *,
+    highlight: list[str] | tuple[str, ...] = (),
+    selected: object = None,
+    height: int = 560,
+) -> go.Figure:
+    """Entropy weight of every indicator at each snapshot: one line per indicator.
+
+    Parameters
+    ----------
+    weights : DataFrame
+        Snapshot (dates, ascending) × indicator key, e.g. ``EntropyOverTime.weights``.
+    highlight : sequence of indicator keys
+        Drawn in colour, with markers and a legend entry, in this order (at most 10
+        colours, then they repeat); every other indicator is a thin grey line without a
+        legend entry (its name shows on hover), so 23 lines stay readable.
+    selected : date, optional
+        Marks that snapshot with a dotted vertical line.
+
+    Every trace carries its indicator key in ``meta``.
+    """
+    x = _snapshot_x(weights.index)
+    chosen = [k for k in highlight if k in set(map(str, weights.columns))]
+    hover = "%{fullData.name}<br>%{x|%Y-%m-%d}: %{y:.2%}<extra></extra>"
+    fig = go.Figure()
+    for key in weights.columns:  # grey first, so the coloured lines are drawn on top
+        if str(key) in chosen:
+            continue
+        fig.add_scatter(
+            x=x, y=weights[key].astype("float64").tolist(), mode="lines",
+            name=indicator_label(str(key), lang), meta=str(key), showlegend=False,
+            line={"color": _GREY_LINE, "width": 1.2}, hovertemplate=hover,
+        )
+    for i, key in enumerate(chosen):
+        fig.add_scatter(
+            x=x, y=weights[key].astype("float64").tolist(), mode="lines+markers",
+            name=indicator_label(key, lang), meta=key,
+            line={"color": _LINE_COLORS[i % len(_LINE_COLORS)], "width": 2.6}, marker={"size": 5},
+            hovertemplate=hover,
+        )
+    rest = len(weights.columns) - len(chosen)
+    _time_layout(
+        fig, lang,
+        title=t("entropy.chart.time.title", lang),
+        subtitle=t("entropy.chart.time.subtitle", lang, k=len(chosen), rest=rest),
+        height=height,
+        legend_title=t("entropy.chart.time.legend", lang),
+        selected=selected,
+    )
+    return fig
+
+
+def criterion_totals_over_time(
+    totals: pd.DataFrame, lang: str, *, selected: object = None, height: int = 560
+) -> go.Figure:
+    """Sum of the entropy weights per criterion at each snapshot: one line per criterion,
+    in the fixed criterion colours and order (``EntropyOverTime.totals(criteria)``)."""
+    x = _snapshot_x(totals.index)
+    present = [c for c in CRITERION_ORDER if c in totals.columns]
+    present += [str(c) for c in totals.columns if c not in set(CRITERION_ORDER)]
+    hover = "%{fullData.name}<br>%{x|%Y-%m-%d}: %{y:.2%}<extra></extra>"
+    fig = go.Figure()
+    for criterion in present:
+        fig.add_scatter(
+            x=x, y=totals[criterion].astype("float64").tolist(), mode="lines+markers",
+            name=criterion_label(criterion, lang), meta=criterion,
+            line={"color": CRITERION_COLORS.get(criterion, OTHER_COLOR), "width": 2.4}, marker={"size": 5},
+            hovertemplate=hover,
+        )
+    _time_layout(
+        fig, lang,
+        title=t("entropy.chart.criteria.title", lang),
+        subtitle=t("entropy.chart.criteria.subtitle", lang),
+        height=height,
+        legend_title=t("chart.weights.legend", lang),
+        selected=selected,
+    )
+    return fig
