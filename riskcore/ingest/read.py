@@ -570,7 +570,7 @@ def _column_text(cells: np.ndarray) -> np.ndarray:
         text[is_float] = part
     is_date = kinds == dt.date
     if is_date.any():
-        text[is_date] = [d.isoformat() for d in cells[is_date]]
+        text[is_date] = pa.array(cells[is_date].tolist(), pa.date32()).cast(pa.string()).to_numpy(zero_copy_only=False)
     rest = ~(is_text | is_float | is_date)
     if rest.any():
         text[rest] = [_cell_text(v) for v in cells[rest]]
@@ -647,8 +647,12 @@ def read_table(data: bytes, file: str = "<upload>", *, sheet: str | int | None =
         body = fast
     else:
         index = pd.RangeIndex(header_at + 2, header_at + 2 + grid.shape[0] - header_at - 1)
-        body = pd.DataFrame({j: pd.Series(grid[header_at + 1:, j], index=index, dtype="str") for j in range(width)},
-                            index=index)
+        text_dtype = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default "str"
+        body = pd.DataFrame(
+            {j: pd.Series(pa.array(grid[header_at + 1:, j], pa.large_string()), index=index, dtype=text_dtype)
+             for j in range(width)},
+            index=index,
+        )
     body = pd.DataFrame({j: body[j].str.strip() for j in body.columns}, index=body.index)
     filled = body.ne("")
     # Trailing columns with neither a header nor data are export padding.
