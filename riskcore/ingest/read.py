@@ -680,13 +680,14 @@ def read_table(data: bytes, file: str = "<upload>", *, sheet: str | int | None =
     keep = ~blank & ~is_total.to_numpy() & ~note
     data_rows = body.index[keep]
     last_data = int(data_rows[-1]) if len(data_rows) else 0
+    rows_out = body.index[~keep]
     dropped = [
         DroppedRow(int(r), "total_row", str(total_label[r])) if is_total[r]
         else DroppedRow(int(r), "note_row", _first_text(body.loc[r])) if note[k]
         else DroppedRow(int(r), "blank_row")
-        for k, r in enumerate(body.index)
+        for k, r in zip(np.flatnonzero(~keep), rows_out, strict=True)
         # Trailing blank rows are padding, not worth reporting one by one.
-        if not keep[k] and (is_total[r] or note[k] or int(r) < last_data)
+        if is_total[r] or note[k] or int(r) < last_data
     ]
     if not len(data_rows):
         raise ReadError("no_data_rows", f"the table has a header (row {header_at + 1}) but no data rows",
