@@ -6,11 +6,13 @@ A thin page: widgets and layout here; the numbers come from riskcore
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from app_pages.common import CHART_ARGS, sample_book, sample_choices, sample_fingerprint, sample_matrix
 from riskcore.portfolio import BookSummary, book_summary
 from riskcore.ranking import BookRanking, rank_book
+from riskcore.weights.combine import combine_weights
 from riskview.figures import grade_histogram, loading_figure, weight_bar
 from riskview.i18n import code_label, format_amount, format_percent, indicator_label, join_list, ranking_display, t
 
@@ -23,6 +25,14 @@ _book, _choices, _matrix, _fingerprint = sample_book, sample_choices, sample_mat
 @st.cache_data(show_spinner=False, max_entries=32)
 def _ranking(fingerprint: str, as_of: str, branches: tuple[str, ...], rho: float) -> BookRanking:
     return rank_book(_matrix(fingerprint, as_of, branches), rho=rho)
+
+
+# Rankings with a session's own (AHP or combined) weights stay in that session's cache.
+@st.cache_data(show_spinner=False, max_entries=8, scope="session")
+def _weighted_ranking(fingerprint: str, as_of: str, branches: tuple[str, ...], rho: float,
+                      weights: tuple[tuple[str, float], ...]) -> BookRanking:
+    chosen = pd.Series(dict(weights), dtype="float64")
+    return rank_book(_matrix(fingerprint, as_of, branches), rho=rho, weights=chosen / chosen.sum())
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -69,8 +79,31 @@ branches = tuple(sorted(selected))
 matrix = _matrix(fingerprint, as_of, branches)
 if len(matrix.values) < 2:
     _halt(t("rank.too_few", lang, n=len(matrix.values)))
-ranking = _ranking(fingerprint, as_of, branches, rho)
-weights = ranking.entropy.weights
+ahp = st.session_state.get("ahp_global_weights")
+if ahp is None:
+    controls.caption(t("rank.weighting_none", lang))
+    ranking = _ranking(fingerprint, as_of, branches, rho)
+else:
+    c_source, c_alpha = controls.columns([2, 3], vertical_alignment="bottom")
+    source = c_source.segmented_control(
+        t("rank.weighting", lang), ("entropy", "ahp", "combined"), default="entropy", required=True,
+        format_func=lambda k: t(f"rank.weighting.{k}", lang), key="rank_weighting",
+    )
+    alpha = 0.5
+    if source == "combined":
+        alpha = float(c_alpha.slider(t("whatif.alpha", lang), 0.0, 1.0, 0.5, 0.05, key="rank_alpha",
+                                     help=t("whatif.alpha_help", lang)))
+    base = _ranking(fingerprint, as_of, branches, rho)
+    if source == "entropy":
+        ranking = base
+    else:
+        entropy_w = base.entropy.weights
+        subjective = ahp.reindex(entropy_w.index).fillna(0.0)
+        chosen = subjective if source == "ahp" else combine_weights(subjective / subjective.sum(), entropy_w,
+                                                                     alpha=alpha)
+        ranking = _weighted_ranking(fingerprint, as_of, branches, rho,
+                                    tuple((str(k), float(v)) for k, v in chosen.items()))
+weights = ranking.grey.weights
 summary = _summary(fingerprint, as_of, branches)
 
 k1, k2, k3, k4 = kpis.columns(4)

@@ -58,18 +58,24 @@ def rank_book(
     *,
     rho: float = 0.5,
     weighting: Literal["entropy"] = "entropy",
+    weights: pd.Series | None = None,
 ) -> BookRanking:
     """Rank the borrowers of an :class:`riskcore.indicators.IndicatorMatrix`.
 
     Entropy weights (min-max) on the indicator values, Deng grey relational grades with
-    those weights, and a table sorted by risk (grade ascending, rank 1 = riskiest) with
-    the borrower attributes, rating band and the three weakest indicators.
+    those weights (or with ``weights``, e.g. AHP or combined weights keyed by indicator,
+    when given; the entropy result is still returned for display), and a table sorted by
+    risk (grade ascending, rank 1 = riskiest) with the borrower attributes, rating band
+    and the three weakest indicators.
     """
     if weighting != "entropy":
         raise ValueError(f"`weighting` must be 'entropy'; got {weighting!r}")
     values, directions = matrix.values, matrix.directions
     entropy = entropy_weights(values, directions)
-    grey = grey_relational(values, directions, entropy.weights, rho=rho)
+    used = entropy.weights if weights is None else weights.reindex(values.columns)
+    if weights is not None and (used.isna().any() or not np.isclose(float(used.sum()), 1.0)):
+        raise ValueError("`weights` must name every indicator of the matrix and sum to 1")
+    grey = grey_relational(values, directions, used, rho=rho)
     table = matrix.borrowers.copy()
     table["grade"] = grey.grades
     table["rating_band"] = rating_bands(grey.grades)

@@ -198,6 +198,12 @@ _ENTRIES: Final[tuple[tuple[str, str, str], ...]] = (
         "the coefficients further apart.",
     ),
     ("rank.top_n", "显示前 N 户", "Show top N"),
+    ("rank.weighting", "权重来源", "Weights"),
+    ("rank.weighting.entropy", "熵权（客观）", "Entropy (objective)"),
+    ("rank.weighting.ahp", "AHP（主观）", "AHP (subjective)"),
+    ("rank.weighting.combined", "组合", "Combined"),
+    ("rank.weighting_none", "当前使用熵权；在 AHP 页面录入专家判断后，可在此改用 AHP 或组合权重。",
+     "Using entropy weights; enter expert judgments on the AHP page to rank by AHP or combined weights."),
     ("rank.no_branch", "请至少选择一个机构。", "Select at least one branch."),
     (
         "rank.too_few",

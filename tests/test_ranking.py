@@ -64,3 +64,16 @@ def test_weakest_indicators_are_largest_weighted_shortfalls():
     for bid in m.values.index:
         expected = shortfall.loc[bid].sort_values(ascending=False, kind="stable").index[:3].tolist()
         assert drags.loc[bid].tolist() == expected
+
+
+def test_rank_book_with_given_weights_grades_by_them():
+    m = tiny()
+    given = pd.Series({"asset_liability_ratio": 0.0, "current_ratio": 0.0, "max_dpd_12m": 1.0})
+    r = rank_book(m, weights=given)
+    gr = grey_relational(m.values, m.directions, given)
+    assert r.grey.weights.equals(given.reindex(m.values.columns))
+    pd.testing.assert_series_equal(r.table.set_index("borrower_id")["grade"].sort_index(),
+                                   gr.grades.sort_index(), check_names=False)
+    assert r.entropy.weights.equals(entropy_weights(m.values, m.directions).weights)  # still shown
+    with pytest.raises(ValueError, match="name every indicator"):
+        rank_book(m, weights=given.drop("current_ratio"))

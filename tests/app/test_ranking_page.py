@@ -155,3 +155,29 @@ def test_no_branch_selected_warns_instead_of_failing() -> None:
     assert not at.exception
     assert [w.value for w in at.warning] == [t("rank.no_branch", "zh")]
     assert not at.dataframe
+
+
+def test_ahp_and_combined_weights_from_the_ahp_page(book: SampleBook, latest: pd.Timestamp) -> None:
+    from riskcore.weights.combine import combine_weights
+
+    base = _expected(book, latest)
+    keys = list(base.entropy.weights.index)
+    ahp = pd.Series(range(len(keys), 0, -1), index=keys, dtype="float64")
+    ahp /= ahp.sum()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["lang"] = "en"
+    at.session_state["ahp_global_weights"] = ahp
+    at.run()
+    at.segmented_control(key="rank_weighting").set_value("ahp").run()
+    assert not at.exception, [e.value for e in at.exception]
+    matrix = build_indicator_matrix(book.loans, book.borrowers, latest,
+                                    branches=sorted(book.loans["branch_id"].astype(str).unique()))
+    expected = rank_book(matrix, weights=ahp)
+    table = at.dataframe[0].value
+    assert table["Borrower ID"].iloc[0] == expected.grey.grades.idxmin()
+    assert table["Grade"].iloc[0] == pytest.approx(expected.grey.grades.min())
+
+    at.segmented_control(key="rank_weighting").set_value("combined").run()
+    at.slider(key="rank_alpha").set_value(0.3).run()
+    combined = rank_book(matrix, weights=combine_weights(ahp, base.entropy.weights, alpha=0.3))
+    assert at.dataframe[0].value["Grade"].iloc[0] == pytest.approx(combined.grey.grades.min())
