@@ -11,9 +11,9 @@ import streamlit as st
 
 from app_pages.common import CHART_ARGS, sample_book, sample_choices, sample_fingerprint, sample_matrix
 from riskcore.portfolio import BookSummary, book_summary
-from riskcore.ranking import BookRanking, rank_book
+from riskcore.ranking import BookRanking, KeyRiskFactors, key_risk_factors, rank_book
 from riskcore.weights.combine import combine_weights
-from riskview.figures import grade_histogram, loading_figure, weight_bar
+from riskview.figures import factor_degree_bar, grade_histogram, loading_figure, weight_bar
 from riskview.i18n import code_label, format_amount, format_percent, indicator_label, join_list, ranking_display, t
 
 TOP_N_CHOICES = (20, 50, 100, 200)
@@ -33,6 +33,16 @@ def _weighted_ranking(fingerprint: str, as_of: str, branches: tuple[str, ...], r
                       weights: tuple[tuple[str, float], ...]) -> BookRanking:
     chosen = pd.Series(dict(weights), dtype="float64")
     return rank_book(_matrix(fingerprint, as_of, branches), rho=rho, weights=chosen / chosen.sum())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _factors(fingerprint: str, as_of: str, branches: tuple[str, ...], rho: float) -> KeyRiskFactors | None:
+    """Indicators against the default flag; None when nothing in the selection defaulted."""
+    ranking = _ranking(fingerprint, as_of, branches, rho)
+    try:
+        return key_risk_factors(ranking.grey, _matrix(fingerprint, as_of, branches).borrowers["default_flag"], rho=rho)
+    except ValueError:
+        return None
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -151,3 +161,14 @@ st.dataframe(
         t("col.rating_band", lang): st.column_config.TextColumn(width=44),
     },
 )
+
+st.subheader(t("rank.factors", lang))
+st.caption(t("rank.factors_note", lang))
+factors = _factors(fingerprint, as_of, branches, rho)
+if factors is None:
+    st.info(t("rank.factors_none", lang))
+else:
+    st.plotly_chart(factor_degree_bar(factors.result.degrees, matrix.criteria, lang), **CHART_ARGS)
+    if factors.excluded:
+        st.caption(t("rank.factors_excluded", lang,
+                     names=join_list((indicator_label(k, lang) for k in factors.excluded), lang)))

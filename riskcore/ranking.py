@@ -8,7 +8,7 @@ from typing import Any, Final, Literal
 import numpy as np
 import pandas as pd
 
-from riskcore.grey import GreyResult, grey_relational
+from riskcore.grey import GreyFactorResult, GreyResult, grey_factor_degrees, grey_relational
 from riskcore.weights.entropy import EntropyResult, entropy_weights
 
 __all__ = ["BookRanking", "rank_book", "rating_bands", "weakest_indicators", "RATING_BANDS"]
@@ -87,3 +87,47 @@ def rank_book(
     first = ["risk_rank", "borrower_id"]
     table = table[first + [c for c in table.columns if c not in first]]
     return BookRanking(entropy=entropy, grey=grey, table=table)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRiskFactors:
+    """Indicators ranked by grey relational degree to what really defaulted.
+
+    ``result.degrees``: degree per indicator, highest first (rank 1 = the factor whose
+    risk profile across borrowers follows the default flag most closely). ``excluded``:
+    indicators left out because every borrower scores best on them (their risk series is
+    all 0 and cannot be mean-scaled).
+    """
+
+    result: GreyFactorResult
+    excluded: tuple[str, ...]
+
+
+def key_risk_factors(grey: GreyResult, outcome: pd.Series, *, rho: float = 0.5) -> KeyRiskFactors:
+    r"""Rank the indicators as risk factors against a 0/1 outcome across borrowers.
+
+    Each indicator is turned into a risk score :math:`1 - z_{ij}` (z = the min-max
+    normalised value, 1 = best, so the score is 0 for the best borrower and 1 for the
+    worst, whatever the indicator's direction); Deng's degree of each score series to
+    the outcome series (e.g. ``IndicatorMatrix.borrowers["default_flag"]``) is then taken
+    after mean scaling (:func:`riskcore.grey_factor_degrees`).
+
+    Raises
+    ------
+    ValueError
+        The outcome is missing for a borrower, is not 0/1, or no borrower has outcome 1
+        (nothing defaulted: there is nothing to relate the factors to).
+    """
+    risk = 1.0 - grey.normalised
+    reference = outcome.reindex(risk.index)
+    if reference.isna().any():
+        raise ValueError("the outcome is missing for some borrowers")
+    ref = reference.astype("float64")
+    if not ref.isin([0.0, 1.0]).all():
+        raise ValueError("the outcome must be 0 or 1 for every borrower")
+    if ref.sum() == 0:
+        raise ValueError("no borrower has the outcome (e.g. nothing defaulted): the factors cannot be ranked")
+    usable = risk.columns[(risk.mean() > 0).to_numpy()]
+    excluded = tuple(str(c) for c in risk.columns if c not in set(usable))
+    result = grey_factor_degrees(ref, risk[usable], rho=rho, preprocess="mean")
+    return KeyRiskFactors(result=result, excluded=excluded)

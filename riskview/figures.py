@@ -341,3 +341,27 @@ def criterion_totals_over_time(
         selected=selected,
     )
     return fig
+
+
+def factor_degree_bar(degrees: pd.Series, criteria: pd.Series, lang: str) -> go.Figure:
+    """Key risk factors: grey relational degree of each indicator to the default flag,
+    highest at the top, coloured by criterion (``KeyRiskFactors.result.degrees``)."""
+    ordered = degrees.astype("float64").sort_values(ascending=False, kind="stable")
+    labels = [indicator_label(str(k), lang) for k in ordered.index]
+    crit = criteria.reindex(ordered.index)
+    fig = go.Figure()
+    fig.add_bar(
+        orientation="h", x=ordered.tolist(), y=labels,
+        marker_color=[CRITERION_COLORS.get(c, OTHER_COLOR) if isinstance(c, str) else OTHER_COLOR for c in crit],
+        text=[f"{v:.3f}" for v in ordered], textposition="outside", cliponaxis=False,
+        customdata=[criterion_label(c, lang) if isinstance(c, str) else "—" for c in crit],
+        hovertemplate="%{y}<br>%{customdata}<br>" + t("chart.factors.x", lang) + ": %{x:.4f}<extra></extra>",
+    )
+    low = float(ordered.min()) if len(ordered) else 0.0
+    fig.update_layout(
+        template=house_template(), title=t("chart.factors.title", lang),
+        height=max(_MIN_HEIGHT, _BAR_PX * len(ordered) + 120), showlegend=False,
+        xaxis={"title": {"text": t("chart.factors.x", lang)}, "range": [max(0.0, low - 0.05), 1.02]},
+        yaxis={"categoryorder": "array", "categoryarray": labels[::-1], "title": {"text": ""}},
+    )
+    return fig

@@ -77,3 +77,28 @@ def test_rank_book_with_given_weights_grades_by_them():
     assert r.entropy.weights.equals(entropy_weights(m.values, m.directions).weights)  # still shown
     with pytest.raises(ValueError, match="name every indicator"):
         rank_book(m, weights=given.drop("current_ratio"))
+
+
+def test_key_risk_factors_rank_the_factor_that_tracks_defaults_first():
+    from riskcore.ranking import key_risk_factors
+
+    ids = [f"B{i}" for i in range(6)]
+    default = pd.Series([1, 1, 0, 0, 0, 0], index=ids)
+    values = pd.DataFrame({
+        # cost indicator, high for exactly the defaulters: its risk score equals the flag
+        "max_dpd_12m": [90.0, 90.0, 0.0, 0.0, 0.0, 0.0],
+        # benefit indicator unrelated to default
+        "current_ratio": [1.0, 2.0, 1.0, 2.0, 1.0, 2.0],
+        # everyone best: excluded
+        "litigation_count": [0.0] * 6,
+    }, index=ids)
+    directions = pd.Series({"max_dpd_12m": "cost", "current_ratio": "benefit", "litigation_count": "cost"})
+    grey = grey_relational(values, directions)
+    k = key_risk_factors(grey, default)
+    assert list(k.result.degrees.index) == ["max_dpd_12m", "current_ratio"]
+    assert k.result.degrees["max_dpd_12m"] == pytest.approx(1.0)  # identical shape after mean scaling
+    assert k.excluded == ("litigation_count",)
+    with pytest.raises(ValueError, match="nothing defaulted"):
+        key_risk_factors(grey, default * 0)
+    with pytest.raises(ValueError, match="missing"):
+        key_risk_factors(grey, default.drop("B0"))

@@ -181,3 +181,15 @@ def test_ahp_and_combined_weights_from_the_ahp_page(book: SampleBook, latest: pd
     at.slider(key="rank_alpha").set_value(0.3).run()
     combined = rank_book(matrix, weights=combine_weights(ahp, base.entropy.weights, alpha=0.3))
     assert at.dataframe[0].value["Grade"].iloc[0] == pytest.approx(combined.grey.grades.min())
+
+
+def test_key_risk_factors_chart_equals_riskcore(zh_app: AppTest, book: SampleBook, latest: pd.Timestamp) -> None:
+    from riskcore.ranking import key_risk_factors
+
+    expected = _expected(book, latest)
+    matrix = build_indicator_matrix(book.loans, book.borrowers, latest,
+                                    branches=sorted(book.loans["branch_id"].astype(str).unique()))
+    degrees = key_risk_factors(expected.grey, matrix.borrowers["default_flag"]).result.degrees
+    chart = next(c for c in _charts(zh_app) if c["layout"]["title"]["text"] == t("chart.factors.title", "zh"))
+    assert chart["data"][0]["x"] == pytest.approx(degrees.tolist())
+    assert len(chart["data"][0]["y"]) == len(degrees) and all(isinstance(y, str) for y in chart["data"][0]["y"])
