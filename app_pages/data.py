@@ -197,10 +197,11 @@ else:
                            names=join_list((field_label(n, lang) for n in report.mapping.missing_required), lang)))
             st.caption(t("data.mapping_help", lang))
             maps_to = t("col.maps_to", lang)
+            mapping_rows = mapping_table(report, lang)
             edited = st.data_editor(
-                mapping_table(report, lang), hide_index=True, width="stretch", key=f"data_mapping_{chosen}",
+                mapping_rows, hide_index=True, width="stretch", key=f"data_mapping_{chosen}",
                 height=_table_height(len(report.headers), 40),
-                disabled=[c for c in mapping_table(report, lang).columns if c != maps_to],
+                disabled=[c for c in mapping_rows.columns if c != maps_to],
                 column_config={maps_to: st.column_config.SelectboxColumn(
                     maps_to, options=field_options(lang, fields_of(upload.kind)), required=True)},
             )

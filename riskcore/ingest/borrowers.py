@@ -35,6 +35,7 @@ import pandas as pd
 from riskcore.ingest.parse import Issue, ParsedLedger, Severity, parse_ledger
 from riskcore.ingest.read import RawTable, ReadError, read_table, sniff_format
 from riskcore.ingest.schema import LOAN_FIELDS, FieldKind, FieldSpec, map_columns
+from riskcore.ingest.validate import flagged_cells
 
 if TYPE_CHECKING:  # the pipeline imports the store, which imports this module's field table
     from riskcore.ingest.pipeline import LedgerReport
@@ -187,10 +188,7 @@ def validate_borrowers(raw: RawTable, parsed: ParsedLedger, columns: Mapping[str
     found: list[Issue] = []
 
     def add(mask: pd.Series, field: str, code: str, severity: Severity, **params: object) -> None:
-        col = header.get(field)
-        for row in f.index[mask.fillna(False).to_numpy(dtype=bool)]:
-            value = None if col is None else str(raw.frame.at[row, col])
-            found.append(Issue(raw.file, raw.sheet, int(row), col, value, code, severity, field, dict(params)))
+        found.extend(flagged_cells(raw, header, mask, field, code, severity, **params))
 
     if {"borrower_id", "report_period"} <= set(f):
         keys = ["borrower_id", "report_period"]

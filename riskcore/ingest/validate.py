@@ -15,10 +15,24 @@ from riskcore.ingest.parse import Issue, ParsedLedger, Severity
 from riskcore.ingest.read import RawTable
 from riskcore.portfolio import dpd_floor
 
-__all__ = ["validate_loans", "INCLUSIVE_CREDIT_CAP"]
+__all__ = ["flagged_cells", "validate_loans", "INCLUSIVE_CREDIT_CAP"]
 
 #: 普惠型小微企业贷款: single-borrower credit line <= CNY 10 million (DOMAIN.md §1.7).
 INCLUSIVE_CREDIT_CAP: Final[float] = 10_000_000.0
+
+
+def flagged_cells(
+    raw: RawTable, header: Mapping[str, str], mask: pd.Series, field: str, code: str, severity: Severity,
+    **params: object,
+) -> list[Issue]:
+    """One :class:`Issue` per row where ``mask`` is True, located at the original column of
+    canonical ``field`` (``header``: canonical -> original) with the cell's text as value."""
+    col = header.get(field)
+    return [
+        Issue(raw.file, raw.sheet, int(row), col, None if col is None else str(raw.frame.at[row, col]),
+              code, severity, field, dict(params))
+        for row in mask.index[mask.fillna(False).to_numpy(dtype=bool)]
+    ]
 
 
 def validate_loans(raw: RawTable, parsed: ParsedLedger, columns: Mapping[str, str]) -> ParsedLedger:
@@ -34,10 +48,7 @@ def validate_loans(raw: RawTable, parsed: ParsedLedger, columns: Mapping[str, st
     found: list[Issue] = []
 
     def add(mask: pd.Series, field: str, code: str, severity: Severity, **params: object) -> None:
-        col = header.get(field)
-        for row in f.index[mask.fillna(False).to_numpy(dtype=bool)]:
-            value = None if col is None else str(raw.frame.at[row, col])
-            found.append(Issue(raw.file, raw.sheet, int(row), col, value, code, severity, field, dict(params)))
+        found.extend(flagged_cells(raw, header, mask, field, code, severity, **params))
 
     if "balance" in f:
         add(f["balance"] < 0, "balance", "negative_amount", "error")
