@@ -22,6 +22,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from riskcore.ingest._text import any_byte_in, large_text, last_bytes, lengths, trimmed
+
 __all__ = ["DroppedRow", "RawTable", "ReadError", "decode_text", "read_table", "sniff_format"]
 
 FileFormat = Literal["csv", "xlsx", "xls"]
@@ -42,6 +44,8 @@ _NOTE_LABEL: Final = re.compile(
 _TOTAL_LABEL_RE2: Final = (
     r"^\s*(本页|本月|全行|总)?\s*(合\s*计|总\s*计|小\s*计|(?i:total|sub-?total|grand\s+total))\s*[:：]?\s*$"
 )
+# 计 is E8 AE A1 and ： is EF BC 9A in UTF-8.
+_TOTAL_LAST_BYTES: Final = bytes([0xA1, 0x9A]) + b"lL: "
 _HEADER_SCAN_ROWS: Final = 30
 _NUMERIC: Final = re.compile(r"^[\s+\-−]?[\d,，.]+%?\s*$")
 
@@ -176,34 +180,36 @@ def _mask(condition: pa.Array | pa.ChunkedArray) -> Any:
     return pc.fill_null(condition, False).to_numpy(zero_copy_only=False)
 
 
-def _total_labels(cells: pa.Array | pa.ChunkedArray) -> Any:
-    """Which cells are total labels. A label ends in 计 or in total (before a colon), which
-    three cheap suffix tests find; the anchored pattern then runs on those few cells only."""
-    ending = pc.utf8_rtrim(cells, characters=":： ")
-    candidate = pc.or_(pc.or_(pc.ends_with(ending, "计"), pc.ends_with(ending, "l")), pc.ends_with(ending, "L"))
-    found = _mask(candidate)
+def _total_labels(cells: pa.LargeStringArray) -> Any:
+    """Which (trimmed) cells are total labels. A label ends in 计 or in total, perhaps
+    followed by a colon, so only cells whose last byte is one of those endings' (the last
+    byte of 计 or ：, l, L, a colon, a space) can be one; the anchored pattern runs on those."""
+    last = last_bytes(cells)
+    if not any_byte_in(last, _TOTAL_LAST_BYTES):
+        return np.zeros(len(cells), dtype=bool)
+    found = np.isin(last, np.frombuffer(_TOTAL_LAST_BYTES, dtype=np.uint8))
     if found.any():
         where = found.nonzero()[0]
         found[where] = _mask(pc.match_substring_regex(pc.take(cells, pa.array(where)), _TOTAL_LABEL_RE2))
     return found
 
 
-def _note_rows(body: pd.DataFrame, filled: pd.DataFrame) -> Any:
+def _note_rows(columns: list[pa.LargeStringArray], filled: np.ndarray) -> Any:
     """Rows that are sign-off or source notes, not loans: at most two filled cells, the
     first starting like 制表人：, 复核：, 审核, 填报单位, 负责人, 打印时间, 数据来源, 备注, 注：,
     单位：万元, Prepared by, Checked by, Note ..., which banks print below (or above) a table."""
-    found = np.zeros(len(body), dtype=bool)
-    if body.shape[1] < 5:  # a narrow table's rows are all sparse; its notes are not worth the scan
+    found = np.zeros(filled.shape[0], dtype=bool)
+    if len(columns) < 5:  # a narrow table's rows are all sparse; its notes are not worth the scan
         return found
-    sparse = filled.sum(axis=1).to_numpy() <= 2
+    sparse = filled.sum(axis=1) <= 2
     for k in np.flatnonzero(sparse):
-        text = _first_text(body.iloc[k])
+        text = _first_text(columns, filled, k)
         found[k] = bool(text) and _NOTE_LABEL.match(text) is not None
     return found
 
 
-def _first_text(row: pd.Series) -> str:
-    return next((str(v) for v in row if v), "")
+def _first_text(columns: list[pa.LargeStringArray], filled: np.ndarray, row: int) -> str:
+    return next((str(columns[j][row].as_py()) for j in np.flatnonzero(filled[row])), "")
 
 
 def _column_letter(index: int) -> str:
@@ -254,7 +260,9 @@ def _arrow_column(column: pa.ChunkedArray, gb18030: bool) -> pa.Array:
     return decoded.take(encoded.indices)
 
 
-def _csv_body_arrow(data: bytes, delimiter: str, header_at: int, width: int, encoding: str) -> pd.DataFrame | None:
+def _csv_body_arrow(
+    data: bytes, delimiter: str, header_at: int, width: int, encoding: str
+) -> list[pa.LargeStringArray] | None:
     """The rows below the header through Arrow's multi-threaded CSV reader (every column as
     text), or None when any row has another width, the text has blank lines (Arrow would
     reject or skip them and so shift the row numbers) or a cell does not decode; the pandas
@@ -277,11 +285,9 @@ def _csv_body_arrow(data: bytes, delimiter: str, header_at: int, width: int, enc
                 quoted_strings_can_be_null=False,
             ),
         )
-        columns = {j: _arrow_column(table.column(j), gb18030) for j in range(width)}
+        return [large_text(_arrow_column(table.column(j), gb18030)) for j in range(width)]
     except (pa.ArrowInvalid, ValueError):  # UnicodeDecodeError is a ValueError
         return None
-    index = pd.RangeIndex(header_at + 2, header_at + 2 + table.num_rows)
-    return pd.DataFrame({j: pd.Series(col, index=index, dtype="str") for j, col in columns.items()}, index=index)
 
 
 def _sniff_text(data: bytes, file: str) -> tuple[bytes | None, str, str]:
@@ -638,65 +644,69 @@ def read_table(data: bytes, file: str = "<upload>", *, sheet: str | int | None =
     header = head_rows[header_at]
     width = len(header)
     if fmt == "csv":
-        fast = None if arrow_bytes is None else _csv_body_arrow(arrow_bytes, delimiter, header_at, width, encoding or "")
-        if fast is None:
+        columns = None if arrow_bytes is None else _csv_body_arrow(
+            arrow_bytes, delimiter, header_at, width, encoding or "")
+        if columns is None:
             text, encoding = decode_text(data, file)
-            fast = _csv_body(text, delimiter, header_at, width)
-            if fast is None:
-                fast = _body_from_rows(_csv_rows(text, delimiter), header_at, width, file)
-        body = fast
+            body = _csv_body(text, delimiter, header_at, width)
+            if body is None:
+                body = _body_from_rows(_csv_rows(text, delimiter), header_at, width, file)
+            columns = [large_text(body[j]) for j in body.columns]
     else:
-        index = pd.RangeIndex(header_at + 2, header_at + 2 + grid.shape[0] - header_at - 1)
-        text_dtype = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default "str"
-        body = pd.DataFrame(
-            {j: pd.Series(pa.array(grid[header_at + 1:, j], pa.large_string()), index=index, dtype=text_dtype)
-             for j in range(width)},
-            index=index,
-        )
-    body = pd.DataFrame({j: body[j].str.strip() for j in body.columns}, index=body.index)
-    filled = body.ne("")
+        columns = [pa.array(grid[header_at + 1:, j], pa.large_string()) for j in range(width)]
+    columns = [trimmed(column) for column in columns]
+    n_rows = len(columns[0]) if columns else 0
+    filled = np.column_stack([lengths(column) > 0 for column in columns]) if columns else np.zeros((0, 0), bool)
     # Trailing columns with neither a header nor data are export padding.
-    while width > 0 and not header[width - 1] and not filled[width - 1].any():
+    while width > 0 and not header[width - 1] and not filled[:, width - 1].any():
         width -= 1
-    body, filled = body.iloc[:, :width], filled.iloc[:, :width]
+    columns, filled = columns[:width], filled[:, :width]
     names: list[str] = []
     seen: dict[str, int] = {}
     for j, name in enumerate(header[:width]):
         label = name or _column_letter(j)
         seen[label] = seen.get(label, 0) + 1
         names.append(label if seen[label] == 1 else f"{label}.{seen[label]}")
-    body.columns = names
+    excel_rows = np.arange(header_at + 2, header_at + 2 + n_rows)
 
-    blank = ~filled.any(axis=1).to_numpy()
-    is_total = pd.Series(False, index=body.index)
-    total_label = pd.Series("", index=body.index, dtype="str")
-    for column in body.columns:
-        cells = body[column]
-        hit = pd.Series(_total_labels(pa.array(cells)), index=body.index) & ~is_total
-        if hit.any():
-            total_label = total_label.mask(hit, cells)
-            is_total |= hit
-    note = _note_rows(body, filled) & ~is_total.to_numpy()
-    keep = ~blank & ~is_total.to_numpy() & ~note
-    data_rows = body.index[keep]
-    last_data = int(data_rows[-1]) if len(data_rows) else 0
-    rows_out = body.index[~keep]
+    blank = ~filled.any(axis=1) if width else np.ones(n_rows, dtype=bool)
+    is_total = np.zeros(n_rows, dtype=bool)
+    total_label: dict[int, str] = {}
+    for column in columns:
+        hit = _total_labels(column) & ~is_total
+        for k in np.flatnonzero(hit):
+            total_label[int(k)] = str(column[int(k)].as_py())
+        is_total |= hit
+    note = _note_rows(columns, filled) & ~is_total
+    keep = ~blank & ~is_total & ~note
+    data_positions = np.flatnonzero(keep)
+    last_data = int(excel_rows[data_positions[-1]]) if len(data_positions) else 0
     dropped = [
-        DroppedRow(int(r), "total_row", str(total_label[r])) if is_total[r]
-        else DroppedRow(int(r), "note_row", _first_text(body.loc[r])) if note[k]
-        else DroppedRow(int(r), "blank_row")
-        for k, r in zip(np.flatnonzero(~keep), rows_out, strict=True)
+        DroppedRow(int(excel_rows[k]), "total_row", total_label[k]) if is_total[k]
+        else DroppedRow(int(excel_rows[k]), "note_row", _first_text(columns, filled, k)) if note[k]
+        else DroppedRow(int(excel_rows[k]), "blank_row")
+        for k in (int(k) for k in np.flatnonzero(~keep))
         # Trailing blank rows are padding, not worth reporting one by one.
-        if is_total[r] or note[k] or int(r) < last_data
+        if is_total[k] or note[k] or int(excel_rows[k]) < last_data
     ]
-    if not len(data_rows):
+    if not len(data_positions):
         raise ReadError("no_data_rows", f"the table has a header (row {header_at + 1}) but no data rows",
                         file=file, header_row=header_at + 1)
-    frame = body.loc[keep]
-    frame.index.name = "row"
-    totals = body.loc[is_total.to_numpy()]
-    totals.index.name = "row"
     return RawTable(
         file=file, format=fmt, encoding=encoding, sheet=sheet_name, sheets=sheets,
-        header_row=header_at + 1, title=title, frame=frame, dropped_rows=tuple(dropped), totals=totals,
+        header_row=header_at + 1, title=title, frame=_text_frame(columns, names, excel_rows, keep),
+        dropped_rows=tuple(dropped), totals=_text_frame(columns, names, excel_rows, is_total),
     )
+
+
+def _text_frame(columns: list[pa.LargeStringArray], names: list[str], excel_rows: np.ndarray,
+                rows: np.ndarray) -> pd.DataFrame:
+    """The chosen rows as a frame of text columns indexed by their Excel row number."""
+    index = pd.Index(excel_rows[rows], name="row")
+    if rows.all():
+        chosen = columns
+    else:
+        where = pa.array(np.flatnonzero(rows))
+        chosen = [column.take(where) for column in columns]
+    return pd.DataFrame({name: pd.Series(column, index=index, dtype="str") for name, column in zip(names, chosen)},
+                        index=index)
