@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app_pages.common import BOOK_SOURCE, WORKING_BOOK
+from riskcore.book import book_outline
 from riskview.catalogue import LANGUAGES
 from riskview.i18n import DEFAULT_LANG, t
 
@@ -29,6 +31,16 @@ with st.sidebar:
         key="lang",
         required=True,
     )
+    working = st.session_state.get(WORKING_BOOK)
+    if working is not None:
+        st.session_state.setdefault(BOOK_SOURCE, "mine")
+        st.segmented_control(
+            t("app.book", lang), options=("mine", "sample"), format_func=lambda k: t(f"app.book.{k}", lang),
+            key=BOOK_SOURCE, required=True,
+        )
+        outline = book_outline(working)
+        st.caption(t("app.book_caption", lang, snapshots=outline.snapshots, branches=outline.branches,
+                     files=outline.files))
 
 page = st.navigation(
     [

@@ -1,5 +1,12 @@
-"""What several pages share: the bundled sample book and its indicator matrices (cached),
-and the Plotly chart arguments. Streamlit glue only; the numbers come from riskcore.
+"""What several pages share: the book being analysed (the bundled sample or the session's
+own uploaded ledgers), its indicator matrices (cached), and the Plotly chart arguments.
+Streamlit glue only; the numbers come from riskcore.
+
+Every page names the book by a key from :func:`current_book_key`: ``sample:…`` for the
+bundled sample under the default indicator system, ``session:…`` for anything of the
+session's own (its uploaded book, or its own indicator system). Functions wrapped by
+:func:`book_cache` keep ``sample:`` results in a process-wide cache and ``session:`` ones
+in a cache of that browser session only (``scope="session"``).
 
 The sample book is bundled with the app and identical for every user, so process-wide
 caches are safe here; they are keyed on the files' (name, size, mtime), never on a hashed
@@ -10,6 +17,7 @@ user uploads lives in ``st.session_state`` or a cache with ``scope="session"``.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections import OrderedDict
@@ -20,6 +28,7 @@ from typing import Any, Final
 import pandas as pd
 import streamlit as st
 
+from riskcore.book import LoanBook, book_choices as _book_choices
 from riskcore.indicators import IndicatorMatrix, build_indicator_matrix
 from riskcore.sample import SampleBook, load_sample
 from riskcore.weights.entropy import EntropyOverTime, entropy_over_time
@@ -60,6 +69,78 @@ def sample_matrix(fingerprint: str, as_of: str, branches: tuple[str, ...]) -> In
     return build_indicator_matrix(book.loans, book.borrowers, pd.Timestamp(as_of), branches=list(branches))
 
 
+SAMPLE_SCOPE: Final = "sample"
+SESSION_SCOPE: Final = "session"
+WORKING_BOOK: Final = "working_book"  # st.session_state key of the session's LoanBook
+BOOK_SOURCE: Final = "book_source"  # "mine" (the working book) or "sample"
+
+
+def current_book_key() -> str:
+    """Key of the book this session analyses: its uploaded book when it has one and has not
+    switched back to the sample, else the bundled sample."""
+    working: LoanBook | None = st.session_state.get(WORKING_BOOK)
+    if working is not None and st.session_state.get(BOOK_SOURCE, "mine") == "mine":
+        return f"{SESSION_SCOPE}:{working.key}"
+    return f"{SAMPLE_SCOPE}:{sample_fingerprint()}"
+
+
+def is_sample(key: str) -> bool:
+    return key.startswith(SAMPLE_SCOPE + ":")
+
+
+def widget_key(base: str, book_key: str) -> str:
+    """A widget key per book: a session book's branches and dates differ from the sample's,
+    so its selections must not inherit the sample's widget state (or the reverse)."""
+    return base if is_sample(book_key) else f"{base}@{book_key.rsplit(':', 1)[-1]}"
+
+
+def book_data(key: str) -> SampleBook | LoanBook:
+    """The loans and borrowers behind a book key.
+
+    Raises
+    ------
+    LookupError
+        A session key that is not this session's current working book (it was replaced).
+    """
+    if is_sample(key):
+        return sample_book(key.split(":", 1)[1])
+    working: LoanBook | None = st.session_state.get(WORKING_BOOK)
+    if working is None or key != f"{SESSION_SCOPE}:{working.key}":
+        raise LookupError(f"book {key} is not this session's book")
+    return working
+
+
+def book_cache(max_entries: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``st.cache_data`` for functions whose first argument is a book key: results for the
+    bundled sample are shared by every session, results for a session's own book stay in
+    that session (``scope="session"``), so no upload reaches another browser session."""
+
+    def wrap(function: Callable[..., Any]) -> Callable[..., Any]:
+        shared = st.cache_data(show_spinner=False, max_entries=max_entries)(function)
+        private = st.cache_data(show_spinner=False, max_entries=max_entries, scope="session")(function)
+
+        @functools.wraps(function)
+        def call(key: str, *args: Any, **kwargs: Any) -> Any:
+            return (shared if is_sample(key) else private)(key, *args, **kwargs)
+
+        return call
+
+    return wrap
+
+
+@book_cache(max_entries=4)
+def book_choices(key: str) -> tuple[list[str], dict[str, str]]:
+    """Snapshot dates (latest first) and branch id → branch name of a book."""
+    return _book_choices(book_data(key).loans)
+
+
+@book_cache(max_entries=48)
+def book_matrix(key: str, as_of: str, branches: tuple[str, ...]) -> IndicatorMatrix:
+    """The indicator matrix of a book at one snapshot for some branches."""
+    book = book_data(key)
+    return build_indicator_matrix(book.loans, book.borrowers, pd.Timestamp(as_of), branches=list(branches))
+
+
 class _OverTimeStore:
     """Process-wide results of ``sample_weights_over_time``: (fingerprint, branches) →
     (weights over time, seconds it took). Bundled sample only, never user data; LRU-bounded.
@@ -93,6 +174,34 @@ class _OverTimeStore:
 @st.cache_resource(show_spinner=False)
 def _over_time_store() -> _OverTimeStore:
     return _OverTimeStore(max_entries=16)
+
+
+def book_weights_over_time(
+    key: str,
+    branches: tuple[str, ...],
+    on_progress: Callable[[int, int, pd.Timestamp], None] | None = None,
+) -> tuple[EntropyOverTime, float]:
+    """Entropy weights at every snapshot of a book for some branches, and the seconds the
+    first computation took: process-wide for the bundled sample
+    (:func:`sample_weights_over_time`), in ``st.session_state`` for a session's own book."""
+    if is_sample(key):
+        return sample_weights_over_time(key.split(":", 1)[1], branches, on_progress)
+    memo: dict[tuple[str, tuple[str, ...]], tuple[EntropyOverTime, float]] = st.session_state.setdefault(
+        "_weights_over_time", {})
+    if (key, branches) not in memo:
+        book = book_data(key)
+        dates = sorted(pd.to_datetime(book.loans["snapshot_date"].dropna().unique()))
+
+        def matrices() -> Iterator[IndicatorMatrix]:
+            for i, date in enumerate(dates):
+                if on_progress is not None:
+                    on_progress(i, len(dates), date)
+                yield build_indicator_matrix(book.loans, book.borrowers, date, branches=list(branches))
+
+        started = time.perf_counter()
+        memo.clear()  # one book's path at a time per session
+        memo[(key, branches)] = (entropy_over_time(matrices()), time.perf_counter() - started)
+    return memo[(key, branches)]
 
 
 def sample_weights_over_time(

@@ -18,6 +18,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from app_pages.common import BOOK_SOURCE, WORKING_BOOK
+from riskcore.book import LedgerPart, LoanBook, assemble_book, book_outline
 from riskcore.ingest.annotate import annotated_workbook
 from riskcore.ingest.borrowers import check_borrowers, detect_file_kind, store_borrower_report
 from riskcore.ingest.pipeline import LedgerReport, check_ledger, store_report
@@ -143,6 +145,22 @@ else:
         st.rerun()
     elif not ready and any(u.report is not None and u.report.has_errors for u in current):
         st.caption(t("data.import_none", lang))
+    usable = [u for u in current if u.report is not None and u.report.frame is not None and not u.report.has_errors]
+    ledgers = [LedgerPart(u.report.frame, u.sha256, u.name, branch or None)
+               for u in usable if u.kind == "loans" and u.report is not None and u.report.frame is not None]
+    borrower_tables = [LedgerPart(u.report.frame, u.sha256, u.name)
+                       for u in usable if u.kind == "borrowers" and u.report is not None and u.report.frame is not None]
+    if st.button(t("data.analyse", lang, n=len(ledgers) + len(borrower_tables)), disabled=not ledgers,
+                 help=t("data.analyse_help", lang), icon=":material/analytics:", key="data_analyse"):
+        try:
+            st.session_state[WORKING_BOOK] = assemble_book(ledgers, borrower_tables)
+        except ValueError as error:
+            st.error(t("data.analyse_error", lang, reason=str(error)))
+        else:
+            st.session_state[BOOK_SOURCE] = "mine"
+            st.rerun()
+    elif not ledgers:
+        st.caption(t("data.analyse_none", lang))
 
     names = {u.sha256: u.name for u in current}
     chosen = st.selectbox(t("data.detail", lang), list(names), format_func=names.__getitem__, key="data_detail")
@@ -258,6 +276,17 @@ else:
     with tabs[3]:
         if report.frame is not None:
             st.dataframe(report.frame.head(200), width="stretch")
+
+working: LoanBook | None = st.session_state.get(WORKING_BOOK)
+if working is not None and st.session_state.get(BOOK_SOURCE, "mine") == "mine":
+    outline = book_outline(working)
+    st.success(t("data.analysing", lang, snapshots=outline.snapshots, first=f"{outline.first:%Y-%m-%d}",
+                 last=f"{outline.last:%Y-%m-%d}", branches=outline.branches, loans=f"{outline.loans:,}",
+                 borrowers=f"{outline.borrowers:,}"))
+    if working.replaced:
+        st.caption(t("data.analysing_replaced", lang, items=join_list(
+            (f"{branch} {when:%Y-%m-%d} {file}" for branch, when, file in working.replaced), lang)))
+    st.page_link("app_pages/ranking.py", label=t("data.go_ranking", lang), icon=":material/leaderboard:")
 
 st.subheader(t("data.stored", lang))
 snapshots = store.snapshots()

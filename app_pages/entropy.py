@@ -9,13 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.common import (
-    CHART_ARGS,
-    sample_choices,
-    sample_fingerprint,
-    sample_matrix,
-    sample_weights_over_time,
-)
+from app_pages.common import CHART_ARGS, book_choices, book_matrix, book_weights_over_time, current_book_key, widget_key
 from riskcore.weights.entropy import entropy_weights
 from riskview.entropy_view import (
     constant_over_time_note,
@@ -45,14 +39,14 @@ weights_slot = left.empty()
 # is built (as on the ranking page).
 weights_slot.plotly_chart(loading_figure(lang, height=700), **CHART_ARGS)
 
-fingerprint = sample_fingerprint()
-dates, branch_names = sample_choices(fingerprint)
+book_key = current_book_key()
+dates, branch_names = book_choices(book_key)
 
 c_date, c_branch = controls.columns([1, 4], vertical_alignment="bottom")
-as_of = c_date.selectbox(t("entropy.snapshot", lang), dates, index=0, key="entropy_snapshot")
+as_of = c_date.selectbox(t("entropy.snapshot", lang), dates, index=0, key=widget_key("entropy_snapshot", book_key))
 selected = c_branch.multiselect(
     t("entropy.branches", lang), list(branch_names), default=list(branch_names),
-    format_func=branch_names.__getitem__, key="entropy_branches",
+    format_func=branch_names.__getitem__, key=widget_key("entropy_branches", book_key),
 )
 
 
@@ -65,7 +59,7 @@ def _halt(message: str) -> None:
 if not selected:
     _halt(t("entropy.no_branch", lang))
 branches = tuple(sorted(selected))
-matrix = sample_matrix(fingerprint, as_of, branches)
+matrix = book_matrix(book_key, as_of, branches)
 if len(matrix.values) < 2:
     _halt(t("entropy.too_few", lang, n=len(matrix.values)))
 try:
@@ -143,7 +137,7 @@ def _progress(i: int, n: int, date: object) -> None:
 
 
 try:
-    path, seconds = sample_weights_over_time(fingerprint, branches, _progress)
+    path, seconds = book_weights_over_time(book_key, branches, _progress)
 except ValueError:
     progress_slot.empty()
     st.warning(t("entropy.time.undefined", lang))

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import CHART_ARGS, sample_choices, sample_fingerprint, sample_matrix
+from app_pages.common import CHART_ARGS, book_cache, book_choices, book_matrix, current_book_key, widget_key
 from riskcore.grey import GreyResult, grey_relational
 from riskcore.ranking import BookRanking, rank_book
 from riskcore.weights.combine import combine_weights
@@ -35,39 +35,39 @@ TOP_N_CHOICES = (20, 50, 100, 200)
 lang = st.session_state.get("lang", "zh")
 
 
-# The sample book is bundled and the same for every user: its rankings may be cached
-# process-wide, keyed by the sample fingerprint (see app_pages/common.py).
-@st.cache_data(show_spinner=False, max_entries=16)
-def _baseline(fingerprint: str, as_of: str, branches: tuple[str, ...]) -> BookRanking:
-    return rank_book(sample_matrix(fingerprint, as_of, branches), rho=0.5)
+# Rankings of the bundled sample are shared by every session; those of a session's own
+# book stay in that session (book_cache, see app_pages/common.py).
+@book_cache(max_entries=16)
+def _baseline(book_key: str, as_of: str, branches: tuple[str, ...]) -> BookRanking:
+    return rank_book(book_matrix(book_key, as_of, branches), rho=0.5)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _coefficients(fingerprint: str, as_of: str, branches: tuple[str, ...], rho: float) -> GreyResult:
+@book_cache(max_entries=16)
+def _coefficients(book_key: str, as_of: str, branches: tuple[str, ...], rho: float) -> GreyResult:
     """Grey coefficients at another ρ (weights do not matter: regrade() applies them)."""
-    matrix = sample_matrix(fingerprint, as_of, branches)
+    matrix = book_matrix(book_key, as_of, branches)
     return grey_relational(matrix.values, matrix.directions, None, rho=rho)
 
 
 st.title(t("whatif.title", lang))
 st.caption(t("whatif.intro", lang))
 
-fingerprint = sample_fingerprint()
-dates, branch_names = sample_choices(fingerprint)
+book_key = current_book_key()
+dates, branch_names = book_choices(book_key)
 c_date, c_branch, c_top = st.columns([1, 3, 1], vertical_alignment="bottom")
-as_of = c_date.selectbox(t("rank.snapshot", lang), dates, index=0, key="whatif_snapshot")
+as_of = c_date.selectbox(t("rank.snapshot", lang), dates, index=0, key=widget_key("whatif_snapshot", book_key))
 selected = c_branch.multiselect(t("rank.branches", lang), list(branch_names), default=list(branch_names),
-                                format_func=branch_names.__getitem__, key="whatif_branches")
+                                format_func=branch_names.__getitem__, key=widget_key("whatif_branches", book_key))
 top_n = int(c_top.selectbox(t("whatif.top_n", lang), TOP_N_CHOICES, index=1, key="whatif_top_n"))
 if not selected:
     st.warning(t("rank.no_branch", lang))
     st.stop()
 branches = tuple(sorted(selected))
-matrix = sample_matrix(fingerprint, as_of, branches)
+matrix = book_matrix(book_key, as_of, branches)
 if len(matrix.values) < 2:
     st.warning(t("rank.too_few", lang, n=len(matrix.values)))
     st.stop()
-baseline = _baseline(fingerprint, as_of, branches)
+baseline = _baseline(book_key, as_of, branches)
 entropy_w = baseline.entropy.weights
 criteria = matrix.criteria.reindex(entropy_w.index)
 criterion_keys = list(dict.fromkeys(criteria))
@@ -105,7 +105,7 @@ def _scenario(points: dict[str, float], alpha: float, rho: float) -> tuple[pd.Se
     the criterion points set each criterion's share, ρ the grey coefficients."""
     mix = combine_weights(ahp, entropy_w, alpha=alpha) if ahp is not None and alpha > 0 else entropy_w
     weights = scenario_weights(mix, criteria, points)
-    grey = baseline.grey if rho == 0.5 else _coefficients(fingerprint, as_of, branches, rho)
+    grey = baseline.grey if rho == 0.5 else _coefficients(book_key, as_of, branches, rho)
     return weights, grey.regrade(weights)
 
 

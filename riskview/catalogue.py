@@ -18,6 +18,11 @@ _ENTRIES: Final[tuple[tuple[str, str, str], ...]] = (
     # --- frame -------------------------------------------------------------------------
     ("app.title", "小微企业信贷风险看板", "SME Credit Risk Dashboard"),
     ("app.language", "语言", "Language"),
+    ("app.book", "分析对象", "Book analysed"),
+    ("app.book.mine", "我的台账", "My ledgers"),
+    ("app.book.sample", "样例数据", "Sample book"),
+    ("app.book_caption", "我的台账：{snapshots} 个快照，{branches} 个机构，{files} 个文件（仅本会话可见）",
+     "My ledgers: {snapshots} snapshot(s), {branches} branch(es), {files} file(s) (this session only)"),
     ("nav.ranking", "借款人风险排序", "Borrower risk ranking"),
     ("nav.data", "台账导入", "Loan books in"),
     ("nav.whatif", "情景分析", "What-if"),
@@ -94,6 +99,23 @@ _ENTRIES: Final[tuple[tuple[str, str, str], ...]] = (
     ("data.import", "导入 {n} 个可导入的台账", "Import {n} ready ledger(s)"),
     ("data.import_none", "没有可导入的台账：请先改正错误。", "No ledger is ready to import: fix the errors first."),
     ("data.imported", "已导入 {n} 个快照。", "{n} snapshot(s) imported."),
+    ("data.analyse", "用这 {n} 个文件做分析", "Analyse these {n} file(s)"),
+    ("data.analyse_help",
+     "把无错误的贷款台账（及借款人财务报表）合成一个账本，供排序、熵权、情景分析各页使用；只在本会话可见，"
+     "随时可在侧栏切回样例数据。同一机构同一日期的多个台账以后上传者为准。",
+     "Combine the error-free loan ledgers (and borrower financials) into one book for the ranking, entropy and "
+     "what-if pages; it stays in this session, and the sidebar switches back to the sample at any time. Of "
+     "two ledgers for the same branch and date the later one counts."),
+    ("data.analyse_none", "没有可分析的贷款台账：至少需要一个无错误的贷款台账。",
+     "No loan ledger to analyse: at least one error-free loan ledger is needed."),
+    ("data.analyse_error", "无法合成账本：{reason}", "The book could not be assembled: {reason}"),
+    ("data.analysing",
+     "正在分析我的台账：{snapshots} 个快照（{first} 至 {last}），{branches} 个机构，{loans} 笔贷款，{borrowers} 户有财务报表。",
+     "Analysing my ledgers: {snapshots} snapshot(s) ({first} to {last}), {branches} branch(es), {loans} loans, "
+     "{borrowers} borrower(s) with financials."),
+    ("data.analysing_replaced", "同一机构同一日期有多个台账，已采用后上传者：{items}",
+     "Several ledgers for the same branch and date; the later one is used: {items}"),
+    ("data.go_ranking", "去看借款人风险排序", "Go to the borrower risk ranking"),
     ("data.detail", "查看文件", "Inspect file"),
     ("data.tab.overview", "概况", "Overview"),
     ("data.tab.mapping", "字段映射", "Column mapping"),
