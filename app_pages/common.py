@@ -32,6 +32,7 @@ from riskcore.book import LoanBook, book_choices as _book_choices
 from riskcore.indicators import IndicatorMatrix, build_indicator_matrix
 from riskcore.sample import SampleBook, load_sample
 from riskcore.weights.entropy import EntropyOverTime, entropy_over_time
+from riskview.i18n import join_list, t
 
 SAMPLE_DIR: Final = Path(__file__).resolve().parents[1] / "sample_data"
 CHART_ARGS: Final[dict[str, Any]] = {
@@ -92,6 +93,13 @@ def widget_key(base: str, book_key: str) -> str:
     """A widget key per book: a session book's branches and dates differ from the sample's,
     so its selections must not inherit the sample's widget state (or the reverse)."""
     return base if is_sample(book_key) else f"{base}@{book_key.rsplit(':', 1)[-1]}"
+
+
+def book_source_caption(key: str, lang: str) -> str:
+    """"Data: …" naming the book a page shows."""
+    if is_sample(key):
+        return t("rank.source", lang)
+    return t("book.source.mine", lang, files=join_list(book_data(key).sources, lang))  # type: ignore[union-attr]
 
 
 def book_data(key: str) -> SampleBook | LoanBook:

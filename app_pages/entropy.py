@@ -9,7 +9,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.common import CHART_ARGS, book_choices, book_matrix, book_weights_over_time, current_book_key, widget_key
+from app_pages.common import (
+    CHART_ARGS,
+    book_choices,
+    book_matrix,
+    book_source_caption,
+    book_weights_over_time,
+    current_book_key,
+    is_sample,
+    widget_key,
+)
 from riskcore.weights.entropy import entropy_weights
 from riskview.entropy_view import (
     constant_over_time_note,
@@ -96,7 +105,7 @@ if notes:
 else:
     right.success(t("entropy.zero.none", lang, m=len(weights)))
 right.caption(t("entropy.zero.why", lang))
-right.caption(t("entropy.methods", lang, method=result.method))
+right.caption(t("entropy.methods", lang, method=result.method) + " " + book_source_caption(book_key, lang))
 
 table = entropy_table(result, matrix.criteria, matrix.directions, matrix.missing, matrix.policy, lang)
 st.subheader(t("entropy.table.title", lang))
@@ -166,7 +175,8 @@ st.plotly_chart(figure, **CHART_ARGS)
 note = constant_over_time_note(path, lang)
 if note:
     st.caption(note)
-st.caption(t("entropy.time.timing", lang, n=len(path.weights), seconds=f"{seconds:.1f}"))
+st.caption(t("entropy.time.timing" if is_sample(book_key) else "entropy.time.timing_session", lang,
+             n=len(path.weights), seconds=f"{seconds:.1f}"))
 
 first, last = snapshot_label(path.weights.index[0]), snapshot_label(path.weights.index[-1])
 st.subheader(t("entropy.drift.title", lang))

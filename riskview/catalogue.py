@@ -267,6 +267,7 @@ _ENTRIES: Final[tuple[tuple[str, str, str], ...]] = (
         "quintiles (E = riskiest).",
     ),
     ("rank.source", "数据：内置示例贷款台账。", "Data: bundled sample loan book."),
+    ("book.source.mine", "数据：本会话上传的台账（{files}）。", "Data: the ledgers uploaded in this session ({files})."),
     (
         "policy.industry_median",
         "缩尾后按同行业中位数填补，行业无值时用全体中位数",
@@ -630,6 +631,11 @@ _ENTRIES: Final[tuple[tuple[str, str, str], ...]] = (
         "{n} 个月末的指标矩阵计算用时 {seconds} 秒；结果在服务进程内按机构组合缓存，再次打开时直接使用。",
         "Building the {n} month-end matrices took {seconds} s; the result is cached in the server process per branch selection and reused.",
     ),
+    (
+        "entropy.time.timing_session",
+        "{n} 个月末的指标矩阵计算用时 {seconds} 秒；结果只在本会话内缓存。",
+        "Building the {n} month-end matrices took {seconds} s; the result is kept for this session only.",
+    ),
     ("entropy.drift.title", "首末月末之间权重变化最大的指标", "Largest weight changes between the first and last month-end"),
     ("entropy.drift.note", "{start} → {end}，按变化幅度排序。", "{start} → {end}, sorted by the size of the change."),
     ("entropy.chart.x", "月末", "Month-end"),
@@ -646,9 +652,9 @@ _ENTRIES: Final[tuple[tuple[str, str, str], ...]] = (
     ("entropy.chart.criteria.subtitle", "每个月末各准则层下指标权重之和，合计 100%", "Sum of the indicator weights in each criterion at each month-end; they add up to 100%"),
     (
         "entropy.methods",
-        "方法：熵权法（{method} 标准化，0·ln0 = 0）；取值全部相同的指标 e = 1、权重 0。数据：内置示例贷款台账。",
+        "方法：熵权法（{method} 标准化，0·ln0 = 0）；取值全部相同的指标 e = 1、权重 0。",
         "Method: entropy weight method ({method} normalisation, 0·ln0 = 0); an indicator with one value for "
-        "everyone has e = 1 and weight 0. Data: bundled sample loan book.",
+        "everyone has e = 1 and weight 0.",
     ),
     # --- KPIs --------------------------------------------------------------------------
     ("kpi.borrowers", "借款人户数", "Borrowers"),
