@@ -55,6 +55,7 @@ page = st.navigation(
         st.Page("app_pages/ahp.py", title=t("ahp.nav", lang), icon=":material/account_tree:", url_path="ahp"),
         st.Page("app_pages/whatif.py", title=t("nav.whatif", lang), icon=":material/tune:", url_path="whatif"),
         st.Page("app_pages/data.py", title=t("nav.data", lang), icon=":material/upload_file:", url_path="data"),
+        st.Page("app_pages/system.py", title=t("system.nav", lang), icon=":material/schema:", url_path="system"),
     ]
 )
 page.run()

@@ -11,14 +11,15 @@ Session-state contract (read by the ranking and what-if pages)
 Written on every run of this page, right after the judgments are evaluated:
 
 ``st.session_state["ahp_global_weights"]``
-    ``pd.Series`` of float, index = indicator keys of ``riskcore.indicators.DEFAULT_INDICATORS``
-    (all 23, in system order), name ``"weight"``, summing to 1 (to rounding): criterion
+    ``pd.Series`` of float, index = keys of the indicators switched on in the session's
+    indicator system (``app_pages.common.active_system``; by default all 23 of
+    ``riskcore.indicators.DEFAULT_INDICATORS``, in system order), name ``"weight"``, summing to 1 (to rounding): criterion
     weight × local indicator weight (``riskcore.weights.ahp.ahp_hierarchy``). With more
     than one expert they come from the panel's aggregate matrices (weighted geometric mean
     of the judgments, ``ahp_panel``); with one expert, from that expert's matrices.
 ``st.session_state["ahp_criterion_weights"]``
-    ``pd.Series`` of float, index = criterion keys of ``riskcore.indicators.CRITERIA`` (in
-    that order), name ``"weight"``, summing to 1: the criteria-level weights behind the
+    ``pd.Series`` of float, index = the criteria of the system that have an indicator switched
+    on (in system order), name ``"weight"``, summing to 1: the criteria-level weights behind the
     global weights.
 ``st.session_state["ahp_weights_info"]``
     ``dict``: ``source`` (``"expert"`` or ``"panel"``), ``experts`` (names aggregated into
@@ -45,8 +46,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import CHART_ARGS
-from riskcore.indicators import DEFAULT_INDICATORS
+from app_pages.common import CHART_ARGS, active_system
 from riskcore.weights.ahp import ahp_revision
 from riskview.ahp_view import (
     CRITERIA_MATRIX,
@@ -59,13 +59,13 @@ from riskview.ahp_view import (
     apply_edits,
     blank_judgments,
     default_judgment_set,
+    fit_judgments,
     element_label,
     evaluate,
     experts_table,
     file_error_text,
     from_json,
     global_table,
-    hierarchy_specs,
     intensity_options,
     local_weight_bar,
     matrix_name,
@@ -82,23 +82,33 @@ from riskview.ahp_view import (
     set_judgment,
     set_matrix,
     side_options,
+    system_specs,
     to_json,
 )
 from riskview.figures import weight_bar
 from riskview.i18n import criterion_label, join_list, t
 
 lang = st.session_state.get("lang", "zh")
-SPECS = hierarchy_specs()
+SYSTEM_IN_USE = active_system()
+SPECS = system_specs(SYSTEM_IN_USE)
 SPEC_BY_KEY = {s.key: s for s in SPECS}
-CRITERIA_OF = pd.Series({i.key: i.criterion for i in DEFAULT_INDICATORS})
+CRITERIA_OF = pd.Series({s.key: s.criterion for s in SYSTEM_IN_USE.enabled})
 OUTPUT_KEYS = ("ahp_global_weights", "ahp_criterion_weights", "ahp_weights_info")
 
 ss = st.session_state
-if "ahp_judgments" not in ss:
-    ss["ahp_judgments"] = default_judgment_set(SPECS, lang)
 for _key, _default in (("ahp_gen", 0), ("ahp_edit_gen", 0), ("ahp_current", 0), ("ahp_editors", {}),
                        ("ahp_flash", {})):
     ss.setdefault(_key, _default)
+_structure = tuple((s.key, s.elements) for s in SPECS)
+if "ahp_judgments" not in ss:
+    ss["ahp_judgments"] = default_judgment_set(SPECS, lang)
+elif ss.get("ahp_structure") != _structure:
+    # The indicator system changed since the judgments were made: keep what still applies.
+    ss["ahp_judgments"] = fit_judgments(ss["ahp_judgments"], SPECS)
+    ss["ahp_gen"] += 1
+    ss["ahp_edit_gen"] += 1
+    ss["ahp_editors"] = {}
+ss["ahp_structure"] = _structure
 
 
 def _judgments() -> JudgmentSet:

@@ -2,10 +2,10 @@
 own uploaded ledgers), its indicator matrices (cached), and the Plotly chart arguments.
 Streamlit glue only; the numbers come from riskcore.
 
-Every page names the book by a key from :func:`current_book_key`: ``sample:…`` for the
-bundled sample under the default indicator system, ``session:…`` for anything of the
+Every page names the book by a key from :func:`current_book_key`: ``sample|…`` for the
+bundled sample under the default indicator system, ``session|…`` for anything of the
 session's own (its uploaded book, or its own indicator system). Functions wrapped by
-:func:`book_cache` keep ``sample:`` results in a process-wide cache and ``session:`` ones
+:func:`book_cache` keep ``sample|`` results in a process-wide cache and ``session|`` ones
 in a cache of that browser session only (``scope="session"``).
 
 The sample book is bundled with the app and identical for every user, so process-wide
@@ -18,6 +18,7 @@ user uploads lives in ``st.session_state`` or a cache with ``scope="session"``.
 from __future__ import annotations
 
 import functools
+import hashlib
 import threading
 import time
 from collections import OrderedDict
@@ -31,6 +32,8 @@ import streamlit as st
 from riskcore.book import LoanBook, book_choices as _book_choices
 from riskcore.indicators import IndicatorMatrix, build_indicator_matrix
 from riskcore.sample import SampleBook, load_sample
+from riskcore.system import IndicatorSystem, default_system
+from riskcore.system import to_json as system_to_json
 from riskcore.weights.entropy import EntropyOverTime, entropy_over_time
 from riskview.i18n import join_list, t
 
@@ -74,32 +77,57 @@ SAMPLE_SCOPE: Final = "sample"
 SESSION_SCOPE: Final = "session"
 WORKING_BOOK: Final = "working_book"  # st.session_state key of the session's LoanBook
 BOOK_SOURCE: Final = "book_source"  # "mine" (the working book) or "sample"
+SYSTEM: Final = "indicator_system"  # st.session_state key of the IndicatorSystem in use
+DEFAULT_SYSTEM_ID: Final = "default"
+
+
+@functools.lru_cache(maxsize=1)
+def _default_system_json() -> str:
+    return system_to_json(default_system())
+
+
+def active_system() -> IndicatorSystem:
+    """The indicator system this session uses: its own (indicator system page) or the default."""
+    system: IndicatorSystem | None = st.session_state.get(SYSTEM)
+    return system if system is not None else default_system()
+
+
+def system_id(system: IndicatorSystem) -> str:
+    """``default`` for the default system, else a hash of the system's JSON."""
+    text = system_to_json(system)
+    return DEFAULT_SYSTEM_ID if text == _default_system_json() else hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def current_book_key() -> str:
-    """Key of the book this session analyses: its uploaded book when it has one and has not
-    switched back to the sample, else the bundled sample."""
+    """Key ``scope|book|system`` of what this session analyses: its uploaded book when it
+    has one and has not switched back to the sample (else the bundled sample), under its
+    indicator system. Only the sample under the default system is ``sample`` scope."""
     working: LoanBook | None = st.session_state.get(WORKING_BOOK)
+    sys_id = system_id(active_system())
     if working is not None and st.session_state.get(BOOK_SOURCE, "mine") == "mine":
-        return f"{SESSION_SCOPE}:{working.key}"
-    return f"{SAMPLE_SCOPE}:{sample_fingerprint()}"
+        return f"{SESSION_SCOPE}|{working.key}|{sys_id}"
+    scope = SAMPLE_SCOPE if sys_id == DEFAULT_SYSTEM_ID else SESSION_SCOPE
+    return f"{scope}|sample:{sample_fingerprint()}|{sys_id}"
 
 
 def is_sample(key: str) -> bool:
-    return key.startswith(SAMPLE_SCOPE + ":")
+    """True for the bundled sample under the default system (shared, process-wide caches)."""
+    return key.startswith(SAMPLE_SCOPE + "|")
 
 
 def widget_key(base: str, book_key: str) -> str:
     """A widget key per book: a session book's branches and dates differ from the sample's,
     so its selections must not inherit the sample's widget state (or the reverse)."""
-    return base if is_sample(book_key) else f"{base}@{book_key.rsplit(':', 1)[-1]}"
+    book_id = book_key.split("|")[1]
+    return base if book_id.startswith("sample:") else f"{base}@{book_id}"
 
 
 def book_source_caption(key: str, lang: str) -> str:
     """"Data: …" naming the book a page shows."""
-    if is_sample(key):
-        return t("rank.source", lang)
-    return t("book.source.mine", lang, files=join_list(book_data(key).sources, lang))  # type: ignore[union-attr]
+    book = book_data(key)
+    if isinstance(book, LoanBook):
+        return t("book.source.mine", lang, files=join_list(book.sources, lang))
+    return t("rank.source", lang)
 
 
 def book_data(key: str) -> SampleBook | LoanBook:
@@ -110,12 +138,30 @@ def book_data(key: str) -> SampleBook | LoanBook:
     LookupError
         A session key that is not this session's current working book (it was replaced).
     """
-    if is_sample(key):
-        return sample_book(key.split(":", 1)[1])
+    book_id = key.split("|")[1]
+    if book_id.startswith("sample:"):
+        return sample_book(book_id.split(":", 1)[1])
     working: LoanBook | None = st.session_state.get(WORKING_BOOK)
-    if working is None or key != f"{SESSION_SCOPE}:{working.key}":
+    if working is None or book_id != working.key:
         raise LookupError(f"book {key} is not this session's book")
     return working
+
+
+def book_system(key: str) -> IndicatorSystem | None:
+    """The indicator system behind a book key: None for the default (the built-in path).
+
+    Raises
+    ------
+    LookupError
+        The key names a system that is not this session's current one.
+    """
+    sys_id = key.rsplit("|", 1)[1]
+    if sys_id == DEFAULT_SYSTEM_ID:
+        return None
+    system = active_system()
+    if system_id(system) != sys_id:
+        raise LookupError(f"indicator system {sys_id} is not this session's system")
+    return system
 
 
 def book_cache(max_entries: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -146,7 +192,8 @@ def book_choices(key: str) -> tuple[list[str], dict[str, str]]:
 def book_matrix(key: str, as_of: str, branches: tuple[str, ...]) -> IndicatorMatrix:
     """The indicator matrix of a book at one snapshot for some branches."""
     book = book_data(key)
-    return build_indicator_matrix(book.loans, book.borrowers, pd.Timestamp(as_of), branches=list(branches))
+    return build_indicator_matrix(book.loans, book.borrowers, pd.Timestamp(as_of), branches=list(branches),
+                                  system=book_system(key))
 
 
 class _OverTimeStore:
@@ -193,18 +240,19 @@ def book_weights_over_time(
     first computation took: process-wide for the bundled sample
     (:func:`sample_weights_over_time`), in ``st.session_state`` for a session's own book."""
     if is_sample(key):
-        return sample_weights_over_time(key.split(":", 1)[1], branches, on_progress)
+        return sample_weights_over_time(key.split("|")[1].split(":", 1)[1], branches, on_progress)
     memo: dict[tuple[str, tuple[str, ...]], tuple[EntropyOverTime, float]] = st.session_state.setdefault(
         "_weights_over_time", {})
     if (key, branches) not in memo:
-        book = book_data(key)
+        book, system = book_data(key), book_system(key)
         dates = sorted(pd.to_datetime(book.loans["snapshot_date"].dropna().unique()))
 
         def matrices() -> Iterator[IndicatorMatrix]:
             for i, date in enumerate(dates):
                 if on_progress is not None:
                     on_progress(i, len(dates), date)
-                yield build_indicator_matrix(book.loans, book.borrowers, date, branches=list(branches))
+                yield build_indicator_matrix(book.loans, book.borrowers, date, branches=list(branches),
+                                             system=system)
 
         started = time.perf_counter()
         memo.clear()  # one book's path at a time per session

@@ -107,7 +107,8 @@ else:
 right.caption(t("entropy.zero.why", lang))
 right.caption(t("entropy.methods", lang, method=result.method) + " " + book_source_caption(book_key, lang))
 
-table = entropy_table(result, matrix.criteria, matrix.directions, matrix.missing, matrix.policy, lang)
+table = entropy_table(result, matrix.criteria, matrix.directions, matrix.missing,
+                      matrix.policies if len(matrix.policies) else matrix.policy, lang)
 st.subheader(t("entropy.table.title", lang))
 st.caption(t("entropy.table.note", lang))
 st.dataframe(

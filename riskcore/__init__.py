@@ -6,6 +6,18 @@ codes and structured records; never imports streamlit or plotly.
 
 from riskcore.grey import GreyFactorResult, GreyResult, grey_factor_degrees, grey_relational
 from riskcore.objectives import Direction, LoanClass
+from riskcore.system import (
+    FORMULA_FIELDS,
+    Formula,
+    IndicatorSetting,
+    IndicatorSystem,
+    MissingPolicy,
+    affected_borrowers,
+    default_system,
+    from_json,
+    parse_formula,
+    to_json,
+)
 from riskcore.weights.ahp import (
     CR_THRESHOLD,
     RI_SOURCES,
@@ -34,4 +46,6 @@ __all__ = [
     "random_index", "RI_TABLES", "RI_SOURCES", "SAATY_SCALE", "CR_THRESHOLD",
     "combine_weights",
     "GreyResult", "GreyFactorResult", "grey_relational", "grey_factor_degrees",
+    "IndicatorSetting", "IndicatorSystem", "MissingPolicy", "default_system", "to_json", "from_json",
+    "Formula", "parse_formula", "FORMULA_FIELDS", "affected_borrowers",
 ]

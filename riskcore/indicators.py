@@ -18,13 +18,18 @@ firm) uses its earliest available period instead. See :func:`applicable_financia
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Final, Literal, TypeAlias
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Final, Literal, TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
+from riskcore.formula import BORROWER_FORMULA_FIELDS, LOAN_FORMULA_FIELDS, Formula
 from riskcore.portfolio import final_class
+
+if TYPE_CHECKING:  # riskcore.system builds on this module
+    from riskcore.system import IndicatorSystem
 
 __all__ = [
     "CRITERIA",
@@ -35,6 +40,7 @@ __all__ = [
     "TAX_CREDIT_SCORES",
     "Indicator",
     "IndicatorMatrix",
+    "affected_borrowers",
     "applicable_financials",
     "build_indicator_matrix",
     "indicator_table",
@@ -157,7 +163,9 @@ denominator is zero where that means "no burden" (see :func:`build_indicator_mat
 MISSING_POLICY: Final[str] = "industry_median"
 """Missing/undefined values → median of the same industry section among the rated
 borrowers at the snapshot; fallback: overall median; fallback when the whole column is
-missing: 0.0."""
+missing: 0.0. The policy of every indicator when no system is given; an
+:class:`~riskcore.system.IndicatorSystem` sets one per indicator (``industry_median``,
+``exclude`` or ``worst``)."""
 
 _DAYS_PER_YEAR: Final[float] = 365.25
 
@@ -177,6 +185,25 @@ def indicator_table(indicators: Sequence[Indicator] = DEFAULT_INDICATORS) -> pd.
 
 
 # ============================================================================ RESULT TYPE
+
+_ACTIONS: Final[dict[str, str]] = {"industry_median": "imputed", "exclude": "excluded", "worst": "set_to_worst"}
+"""Missing-value policy → what happens to the borrowers missing the indicator."""
+
+
+def _affected_frame(criteria: pd.Series, policies: pd.Series, missing: pd.Series, excluded: pd.Series,
+                    borrowers: int, excluded_total: int) -> pd.DataFrame:
+    frame = pd.DataFrame({
+        "criterion": criteria.astype("str"),
+        "policy": policies.astype("str"),
+        "borrowers": np.int64(borrowers),
+        "missing": missing.astype(np.int64),
+        "action": policies.map(_ACTIONS).astype("str"),
+        "excluded": excluded.astype(np.int64),
+    })
+    frame.index.name = "key"
+    frame.attrs["borrowers"] = int(borrowers)
+    frame.attrs["excluded_total"] = int(excluded_total)
+    return frame
 
 
 @dataclass(frozen=True, eq=False)
@@ -199,16 +226,30 @@ class IndicatorMatrix:
         ``default_flag`` (any live loan with final class ≥ 3), ``report_period`` (the
         financial period used, ``<NA>`` if none).
     missing
-        Indicator key → number of borrowers whose value was missing or undefined and
-        imputed.
+        Indicator key → number of borrowers in scope whose value was missing or
+        undefined, whatever the policy, counted before any borrower was excluded: the
+        "affected borrowers" of the indicator. Equals ``imputed.sum()`` when nobody was
+        excluded; for an ``exclude`` indicator it equals :attr:`excluded`.
     imputed
-        Same shape as ``values``: True where the cell was imputed.
+        Same shape as ``values``: True where the cell was filled (industry median or
+        worst value) rather than observed.
     policy
-        Name of the missing-value policy (:data:`MISSING_POLICY`).
+        The missing-value policy when every indicator has the same one (e.g.
+        :data:`MISSING_POLICY`), else ``"mixed"``; :attr:`policies` has them per indicator.
     as_of
         The snapshot date.
     indicators
         The indicator definitions, in column order.
+    policies
+        Indicator key → missing-value policy (``industry_median``, ``exclude``, ``worst``).
+    excluded
+        Indicator key → borrowers left out because their value of that indicator was
+        missing (policy ``exclude``); a borrower missing two such indicators counts for
+        both, so the sum can exceed ``len(excluded_ids)``.
+    excluded_ids
+        The borrowers left out, sorted.
+    system
+        The :class:`~riskcore.system.IndicatorSystem` the matrix was built from, if any.
     """
 
     values: pd.DataFrame
@@ -220,6 +261,33 @@ class IndicatorMatrix:
     policy: str
     as_of: pd.Timestamp
     indicators: tuple[Indicator, ...]
+    policies: pd.Series = field(default_factory=lambda: pd.Series(dtype="str"))
+    excluded: pd.Series = field(default_factory=lambda: pd.Series(dtype=np.int64))
+    excluded_ids: tuple[str, ...] = ()
+    system: IndicatorSystem | None = None
+
+    def __post_init__(self) -> None:
+        # Matrices built by hand before per-indicator policies existed: one policy for all.
+        keys = self.values.columns
+        if self.policies.empty and len(keys):
+            object.__setattr__(self, "policies", pd.Series(self.policy, index=keys, dtype="str", name="policy"))
+        if self.excluded.empty and len(keys):
+            object.__setattr__(self, "excluded", pd.Series(0, index=keys, dtype=np.int64, name="excluded"))
+
+    def affected(self) -> pd.DataFrame:
+        """Per indicator: what its missing values did to the borrowers (for the editor).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``key`` (column order); ``criterion``, ``policy``, ``borrowers`` (in
+            scope before exclusion), ``missing`` (:attr:`missing`), ``action``
+            (``imputed`` / ``excluded`` / ``set_to_worst``), ``excluded``
+            (:attr:`excluded`). ``attrs``: ``borrowers`` and ``excluded_total``
+            (distinct borrowers left out).
+        """
+        n = len(self.values) + len(self.excluded_ids)
+        return _affected_frame(self.criteria, self.policies, self.missing, self.excluded, n, len(self.excluded_ids))
 
 
 # ============================================================================ HELPERS
@@ -291,6 +359,114 @@ def applicable_financials(borrowers: pd.DataFrame, as_of: pd.Timestamp | str) ->
 # ============================================================================ BUILDER
 
 
+@dataclass(frozen=True, slots=True)
+class _Spec:
+    """One column to compute: the definition plus bounds, policy and formula."""
+
+    key: str
+    criterion: str
+    direction: DirectionCode
+    source: str
+    unit: str
+    lower: float
+    upper: float
+    policy: str
+    formula: Formula | None
+
+
+def _specs(indicators: Sequence[Indicator], system: IndicatorSystem | None) -> tuple[_Spec, ...]:
+    if system is None:
+        indicators = tuple(indicators)
+        unknown = [i.key for i in indicators if i.key not in _COMPUTE]
+        if unknown:
+            raise ValueError(f"unknown indicator keys {unknown}; known: {list(_COMPUTE)}")
+        keys = [i.key for i in indicators]
+        if len(set(keys)) != len(keys):
+            raise ValueError("duplicate indicator keys")
+        return tuple(_Spec(i.key, i.criterion, i.direction, i.source, i.unit, *INDICATOR_BOUNDS[i.key],
+                           MISSING_POLICY, None) for i in indicators)
+    if indicators is not DEFAULT_INDICATORS:
+        raise ValueError("give either `indicators` or `system`, not both")
+    return tuple(
+        _Spec(s.key, s.criterion, s.direction, s.source or (s.formula or ""), s.unit, *s.effective_bounds,
+              s.missing, s.parsed)
+        for s in system.enabled
+    )
+
+
+def _raw_values(
+    loans: pd.DataFrame,
+    borrowers: pd.DataFrame,
+    as_of: pd.Timestamp | str | None,
+    branches: Sequence[str] | None,
+    specs: Sequence[_Spec],
+) -> tuple[_Context, pd.DataFrame]:
+    """The rated borrowers and their winsorised values, NaN where missing (no policy yet)."""
+    for col in ("snapshot_date", "borrower_id", "balance", "dpd"):
+        if col not in loans.columns:
+            raise ValueError(f"`loans` is missing required column {col!r}")
+    if "borrower_id" not in borrowers.columns or "report_period" not in borrowers.columns:
+        raise ValueError("`borrowers` needs columns 'borrower_id' and 'report_period'")
+
+    snap = _dates(loans, "snapshot_date")
+    as_of_ts = pd.Timestamp(snap.max()) if as_of is None else pd.Timestamp(as_of)
+    at = (snap == as_of_ts).to_numpy()
+    if not at.any():
+        raise ValueError(f"as_of {as_of_ts.date()} is not a snapshot date in `loans`")
+
+    # Only the columns the indicators read: taking all columns of a wide ledger (Arrow
+    # strings) for the snapshot's rows was a tenth of the build time.
+    wanted = list(_LOAN_COLUMNS)
+    for spec in specs:
+        if spec.formula is not None:
+            wanted += [f for f in spec.formula.fields if f in LOAN_FORMULA_FIELDS and f not in wanted]
+    book = loans.loc[at, [c for c in wanted if c in loans.columns]]
+    balance_book = _num(book, "balance")
+    live_book = book.loc[(balance_book > 0).to_numpy()]
+    live_book = live_book.assign(
+        borrower_id=live_book["borrower_id"].astype("str"),
+        balance=_num(live_book, "balance"),
+        dpd=_num(live_book, "dpd").fillna(0.0),
+        _final=final_class(_num(live_book, "five_class"), _num(live_book, "dpd")),
+    )
+    live = live_book
+    if branches is not None:
+        if "branch_id" not in live.columns:
+            raise ValueError("`branches` given but `loans` has no 'branch_id' column")
+        live = live[live["branch_id"].isin(list(branches))]
+    if live.empty:
+        raise ValueError("no live loan (balance > 0) at as_of in the selected branches")
+
+    ctx = _Context(loans=loans, snap=snap, as_of=as_of_ts, live_book=live_book, live=live,
+                   borrowers=borrowers)
+    info = ctx.info
+    n = len(info)
+    columns: dict[str, pd.Series] = {}
+    for spec in specs:
+        if spec.formula is None:
+            columns[spec.key] = _COMPUTE[spec.key](ctx).reindex(info.index)
+        else:
+            inputs = ctx.formula_inputs(spec.formula.fields)
+            columns[spec.key] = pd.Series(spec.formula.evaluate(inputs, n), index=info.index)
+    raw = pd.DataFrame(columns, index=info.index)
+    raw = raw.astype(np.float64).replace([np.inf, -np.inf], np.nan)
+    lower = pd.Series({s.key: s.lower for s in specs}, dtype=np.float64)
+    upper = pd.Series({s.key: s.upper for s in specs}, dtype=np.float64)
+    raw = raw.clip(lower=lower, upper=upper, axis=1)
+    return ctx, raw
+
+
+def _exclusions(raw: pd.DataFrame, specs: Sequence[_Spec]) -> tuple[pd.Series, pd.Series]:
+    """(borrowers to leave out, count per indicator) under the ``exclude`` policies."""
+    keys = [s.key for s in specs if s.policy == "exclude"]
+    per_key = pd.Series(0, index=[s.key for s in specs], dtype=np.int64, name="excluded")
+    if not keys:
+        return pd.Series(False, index=raw.index), per_key
+    missing = raw[keys].isna()
+    per_key[keys] = missing.sum().astype(np.int64)
+    return missing.any(axis=1), per_key
+
+
 def build_indicator_matrix(
     loans: pd.DataFrame,
     borrowers: pd.DataFrame,
@@ -298,6 +474,7 @@ def build_indicator_matrix(
     *,
     branches: Sequence[str] | None = None,
     indicators: Sequence[Indicator] = DEFAULT_INDICATORS,
+    system: IndicatorSystem | None = None,
 ) -> IndicatorMatrix:
     """Build the borrower × indicator matrix at one snapshot.
 
@@ -307,7 +484,8 @@ def build_indicator_matrix(
         Canonical loan table (one row per loan per snapshot). Required columns:
         ``snapshot_date``, ``borrower_id``, ``balance``, ``dpd``. Used when present:
         ``five_class``, ``branch_id``, ``branch_name``, ``borrower_name``,
-        ``industry_code``, ``industry_name``, ``guarantee_type``, ``collateral_value``.
+        ``industry_code``, ``industry_name``, ``guarantee_type``, ``collateral_value``
+        and the loan columns that formula indicators read.
     borrowers
         Borrower table (one row per borrower per ``report_period``), DOMAIN.md §2.2.
         Absent columns make the indicators that need them missing (then imputed).
@@ -318,33 +496,41 @@ def build_indicator_matrix(
         None → all branches.
     indicators
         Indicators to compute, in column order; keys must be among
-        :data:`DEFAULT_INDICATORS`.
+        :data:`DEFAULT_INDICATORS`. Every missing value is imputed by industry median.
+        Leave at the default when ``system`` is given.
+    system
+        An :class:`~riskcore.system.IndicatorSystem`: its enabled indicators are the
+        columns (built-ins by key, others by formula), each with the system's
+        criterion, direction, bounds and missing-value policy.
 
     Returns
     -------
     IndicatorMatrix
         One row per borrower with a live loan (``balance > 0``) at ``as_of`` in the
-        chosen branches.
+        chosen branches, less the borrowers an ``exclude`` policy leaves out.
 
     Raises
     ------
     ValueError
         Missing required column, ``as_of`` not a snapshot date, unknown indicator key,
-        or no live loan in scope.
+        both ``indicators`` and ``system`` given, no live loan in scope, or ``exclude``
+        policies that leave fewer than 2 borrowers (naming the indicators).
 
     Notes
     -----
     Scope of each input:
 
     * ``balance``, ``loan_count``, ``guarantee_score`` and ``collateral_coverage`` use
-      the borrower's live loans at ``as_of`` in the chosen branches.
+      the borrower's live loans at ``as_of`` in the chosen branches; so do the loan
+      fields of formulas (:data:`riskcore.formula.LOAN_FORMULA_FIELDS`).
     * ``max_dpd_12m`` and ``overdue_episodes_12m`` use all the borrower's loans in
       ``loans`` (classification is debtor-centred) over the snapshots ``s`` with
       ``as_of − 12 months < s ≤ as_of`` (12 month-ends for a monthly book).
     * ``industry_npl_ratio`` uses the whole book in ``loans`` at ``as_of`` (all
       branches): Σ balance of loans with final class ≥ 3 / Σ balance, per
       ``industry_code``; final class = max(``five_class``, 2023 DPD floor).
-    * Financial and qualitative indicators use :func:`applicable_financials`.
+    * Financial and qualitative indicators, and the borrower fields of formulas, use
+      :func:`applicable_financials`.
 
     Formulas and rules for undefined values (before winsorising to
     :data:`INDICATOR_BOUNDS`):
@@ -370,77 +556,125 @@ def build_indicator_matrix(
     * ``external_guarantee_ratio`` = external_guarantees / equity (equity = TA − TL
       when the column is missing); when equity ≤ 0 it is 0 if there are no external
       guarantees and otherwise the worst value, the upper bound 10.
+    * A formula indicator is missing where a field it reads is missing, a
+      denominator is 0 or the result is not finite (:mod:`riskcore.formula`); it is
+      winsorised to its own bounds (none by default).
 
-    Missing-value policy (:data:`MISSING_POLICY`): after winsorising, a missing value
-    is replaced by the median of the same ``industry_code`` among the rated borrowers;
-    if that industry has no value, by the median over all rated borrowers; if the
-    whole column is missing, by 0.0. ``missing`` counts the imputed cells per
-    indicator and ``imputed`` marks them.
+    Missing-value policies (after winsorising; :data:`MISSING_POLICY` for every
+    indicator when no system is given):
+
+    * ``exclude`` is applied first: a borrower missing any such indicator is left out
+      (``excluded``, ``excluded_ids``), and the others are imputed among the borrowers
+      that remain, the rated ones.
+    * ``industry_median``: the median of the same ``industry_code`` among the rated
+      borrowers; if that industry has no value, the median over all rated borrowers;
+      if the whole column is missing, 0.0.
+    * ``worst``: the worst observed value among the rated borrowers (min for a benefit
+      indicator, max for a cost one); 0.0 if the whole column is missing.
+
+    ``missing`` counts per indicator the borrowers whose value was missing, whatever the
+    policy; ``imputed`` marks the cells filled in the result.
     """
-    for col in ("snapshot_date", "borrower_id", "balance", "dpd"):
-        if col not in loans.columns:
-            raise ValueError(f"`loans` is missing required column {col!r}")
-    if "borrower_id" not in borrowers.columns or "report_period" not in borrowers.columns:
-        raise ValueError("`borrowers` needs columns 'borrower_id' and 'report_period'")
-    indicators = tuple(indicators)
-    unknown = [i.key for i in indicators if i.key not in _COMPUTE]
-    if unknown:
-        raise ValueError(f"unknown indicator keys {unknown}; known: {list(_COMPUTE)}")
-    keys = [i.key for i in indicators]
-    if len(set(keys)) != len(keys):
-        raise ValueError("duplicate indicator keys")
-
-    snap = _dates(loans, "snapshot_date")
-    as_of_ts = pd.Timestamp(snap.max()) if as_of is None else pd.Timestamp(as_of)
-    at = (snap == as_of_ts).to_numpy()
-    if not at.any():
-        raise ValueError(f"as_of {as_of_ts.date()} is not a snapshot date in `loans`")
-
-    # Only the columns the indicators read: taking all columns of a wide ledger (Arrow
-    # strings) for the snapshot's rows was a tenth of the build time.
-    book = loans.loc[at, [c for c in _LOAN_COLUMNS if c in loans.columns]]
-    balance_book = _num(book, "balance")
-    live_book = book.loc[(balance_book > 0).to_numpy()]
-    live_book = live_book.assign(
-        borrower_id=live_book["borrower_id"].astype("str"),
-        balance=_num(live_book, "balance"),
-        dpd=_num(live_book, "dpd").fillna(0.0),
-        _final=final_class(_num(live_book, "five_class"), _num(live_book, "dpd")),
-    )
-    live = live_book
-    if branches is not None:
-        if "branch_id" not in live.columns:
-            raise ValueError("`branches` given but `loans` has no 'branch_id' column")
-        live = live[live["branch_id"].isin(list(branches))]
-    if live.empty:
-        raise ValueError("no live loan (balance > 0) at as_of in the selected branches")
-
-    ctx = _Context(loans=loans, snap=snap, as_of=as_of_ts, live_book=live_book, live=live,
-                   borrowers=borrowers)
+    specs = _specs(indicators, system)
+    ctx, raw = _raw_values(loans, borrowers, as_of, branches, specs)
     info = ctx.info
-    raw = pd.DataFrame({k: _COMPUTE[k](ctx).reindex(info.index) for k in keys}, index=info.index)
-    raw = raw.astype(np.float64).replace([np.inf, -np.inf], np.nan)
-    lower = pd.Series({k: INDICATOR_BOUNDS[k][0] for k in keys})
-    upper = pd.Series({k: INDICATOR_BOUNDS[k][1] for k in keys})
-    raw = raw.clip(lower=lower, upper=upper, axis=1)
+    keys = [s.key for s in specs]
+    missing = raw.isna().sum().astype(np.int64).rename("missing")
+    drop, excluded = _exclusions(raw, specs)
+    excluded_ids: tuple[str, ...] = ()
+    if drop.any():
+        kept = int((~drop).sum())
+        if kept < 2:
+            culprits = excluded[excluded > 0].sort_values(ascending=False, kind="stable")
+            named = ", ".join(f"{k!r} ({n} missing)" for k, n in culprits.items())
+            raise ValueError(
+                f"excluding the borrowers with a missing value leaves {kept} of {len(raw)} borrowers; at "
+                f"least 2 are needed to rank. Indicators with policy 'exclude': {named}; choose another "
+                f"missing-value policy for them"
+            )
+        excluded_ids = tuple(sorted(str(b) for b in raw.index[drop.to_numpy()]))
+        raw = raw.loc[~drop]
+        info = info.loc[~drop.to_numpy()]
 
     imputed = raw.isna()
-    group = info["industry_code"].astype("str").fillna("")
-    by_industry = raw.groupby(group.to_numpy(), dropna=False).transform("median")
-    values = raw.fillna(by_industry).fillna(raw.median()).fillna(0.0).astype(np.float64)
+    values = raw
+    median_keys = [s.key for s in specs if s.policy == "industry_median"]
+    if median_keys:
+        part = raw if len(median_keys) == len(keys) else raw[median_keys]
+        group = info["industry_code"].astype("str").fillna("")
+        by_industry = part.groupby(group.to_numpy(), dropna=False).transform("median")
+        filled = part.fillna(by_industry).fillna(part.median()).fillna(0.0)
+        values = filled if len(median_keys) == len(keys) else values.assign(**{k: filled[k] for k in median_keys})
+    for s in specs:
+        if s.policy == "worst":
+            col = raw[s.key]
+            worst = col.min() if s.direction == "benefit" else col.max()
+            values = values.assign(**{s.key: col.fillna(0.0 if pd.isna(worst) else float(worst))})
+    values = values.astype(np.float64)
     values.index.name = "borrower_id"
     imputed.index.name = "borrower_id"
 
+    policies = pd.Series({s.key: s.policy for s in specs}, dtype="str", name="policy")
+    distinct = set(policies)
+    if system is None:
+        indicator_defs = tuple(indicators)
+    else:
+        indicator_defs = tuple(Indicator(s.key, s.criterion, s.direction, s.source, s.unit) for s in specs)
     return IndicatorMatrix(
         values=values,
-        directions=pd.Series({i.key: i.direction for i in indicators}, dtype="str", name="direction"),
-        criteria=pd.Series({i.key: i.criterion for i in indicators}, dtype="str", name="criterion"),
+        directions=pd.Series({s.key: s.direction for s in specs}, dtype="str", name="direction"),
+        criteria=pd.Series({s.key: s.criterion for s in specs}, dtype="str", name="criterion"),
         borrowers=info,
-        missing=imputed.sum().astype(np.int64).rename("missing"),
+        missing=missing,
         imputed=imputed,
-        policy=MISSING_POLICY,
-        as_of=as_of_ts,
-        indicators=indicators,
+        policy=distinct.pop() if len(distinct) == 1 else "mixed",
+        as_of=ctx.as_of,
+        indicators=indicator_defs,
+        policies=policies,
+        excluded=excluded,
+        excluded_ids=excluded_ids,
+        system=system,
+    )
+
+
+def affected_borrowers(
+    loans: pd.DataFrame,
+    borrowers: pd.DataFrame,
+    as_of: pd.Timestamp | str | None,
+    system: IndicatorSystem | None,
+    branches: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Per enabled indicator of ``system``: how many borrowers miss it and what happens.
+
+    For the system editor, before committing to a policy: unlike
+    :func:`build_indicator_matrix` it does not fail when ``exclude`` policies would
+    leave fewer than 2 borrowers, so the editor can show why.
+
+    Parameters
+    ----------
+    loans, borrowers, as_of, branches
+        As for :func:`build_indicator_matrix`.
+    system
+        The system (None → the default indicators, all ``industry_median``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :meth:`IndicatorMatrix.affected`: index ``key``; ``criterion``, ``policy``,
+        ``borrowers`` (in scope), ``missing``, ``action`` (``imputed`` / ``excluded`` /
+        ``set_to_worst``), ``excluded``; ``attrs["excluded_total"]`` counts the distinct
+        borrowers the ``exclude`` policies leave out.
+    """
+    specs = _specs(DEFAULT_INDICATORS, system)
+    _, raw = _raw_values(loans, borrowers, as_of, branches, specs)
+    drop, excluded = _exclusions(raw, specs)
+    return _affected_frame(
+        criteria=pd.Series({s.key: s.criterion for s in specs}, dtype="str"),
+        policies=pd.Series({s.key: s.policy for s in specs}, dtype="str"),
+        missing=raw.isna().sum(),
+        excluded=excluded,
+        borrowers=len(raw),
+        excluded_total=int(drop.sum()),
     )
 
 
@@ -498,6 +732,26 @@ class _Context:
 
     def fcol(self, name: str) -> pd.Series:
         return _num(self.fin, name)
+
+    def loan_sum(self, column: str) -> pd.Series:
+        """Σ ``column`` over each borrower's live loans (NaN if none has a value)."""
+        live = self.live
+        if column not in live.columns:
+            return pd.Series(np.nan, index=self.info.index, dtype=np.float64)
+        return _num(live, column).groupby(live["borrower_id"]).sum(min_count=1).reindex(self.info.index)
+
+    def formula_inputs(self, fields: Sequence[str]) -> dict[str, npt.NDArray[np.float64]]:
+        """The arrays a formula reads (:data:`riskcore.formula.FORMULA_FIELDS`), aligned on ``info``."""
+        out: dict[str, npt.NDArray[np.float64]] = {}
+        for name in fields:
+            if name in BORROWER_FORMULA_FIELDS:
+                col = self.fcol(name)
+            elif name in ("loan_count", "max_dpd", "balance"):
+                col = self.info[name].astype(np.float64)
+            else:
+                col = self.loan_sum(name)
+            out[name] = col.reindex(self.info.index).to_numpy(dtype=np.float64)
+        return out
 
 
 def _asset_liability_ratio(c: _Context) -> pd.Series:

@@ -7,6 +7,10 @@ file is recognised; a corrected file for the same branch and date supersedes the
 snapshot, which is kept. Each change runs in one transaction: a failure leaves every
 earlier snapshot as it was.
 
+Indicator systems (:class:`riskcore.system.IndicatorSystem`) are kept as numbered versions
+per name, with author, time and comment, so a ranking can name the system version behind
+it and an earlier version can be restored.
+
 Location: the ``SME_RISK_STORE`` environment variable (a file path), default
 ``data/store.duckdb`` in the repository (ignored by git).
 """
@@ -19,6 +23,7 @@ import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Final
 
@@ -27,10 +32,11 @@ import pandas as pd
 
 from riskcore.ingest.borrowers import BORROWER_FIELDS
 from riskcore.ingest.schema import LOAN_FIELDS
+from riskcore.system import IndicatorSystem, from_json, to_json
 
 __all__ = [
     "LedgerStore", "MappingProfile", "StoredFile", "SnapshotRecord", "default_store_path", "layout_key", "STORE_ENV",
-    "BorrowerBatchRecord",
+    "BorrowerBatchRecord", "SystemVersion",
 ]
 
 STORE_ENV: Final[str] = "SME_RISK_STORE"
@@ -64,6 +70,19 @@ class MappingProfile:
     name: str
     headers: tuple[str, ...]
     mapping: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class SystemVersion:
+    """One saved version of an indicator system. ``created_at`` is UTC; ``unchanged`` when
+    the save found the same system as the latest version of the name and stored nothing."""
+
+    name: str
+    version: int
+    author: str
+    created_at: pd.Timestamp
+    comment: str
+    unchanged: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +148,13 @@ class LedgerStore:
             borrower_cols = ", ".join(f"{f.name} {_SQL_TYPE[f.kind]}" for f in BORROWER_FIELDS)
             con.execute(
                 f"CREATE TABLE IF NOT EXISTS borrowers (batch_id INTEGER, superseded_by INTEGER, {borrower_cols})"
+            )
+            # Indicator systems: the JSON document (riskcore.system.to_json) per (name, version);
+            # created_at is UTC, written by Python (DuckDB's current_timestamp is local time).
+            con.execute(
+                "CREATE TABLE IF NOT EXISTS indicator_systems (name VARCHAR, version INTEGER, author VARCHAR, "
+                "created_at TIMESTAMP, comment VARCHAR, indicators_enabled INTEGER, body VARCHAR, "
+                "PRIMARY KEY (name, version))"
             )
 
     @contextmanager
@@ -383,6 +409,88 @@ class LedgerStore:
         with self._connect() as con:
             return {t: int(con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0])
                     for t in ("borrower_batches", "borrowers")}
+
+    # ------------------------------------------------------------------ indicator systems
+
+    def save_system(self, system: IndicatorSystem, *, author: str, comment: str = "") -> SystemVersion:
+        """Save ``system`` as the next version of ``system.name``.
+
+        The version is 1 + the latest version of that name. Saving the same system as the
+        latest version (same JSON text) stores nothing and returns that version with
+        ``unchanged=True``, so pressing "save" twice does not make history noise; going
+        back to an older state does make a new version (history only grows). One
+        transaction.
+
+        Raises
+        ------
+        ValueError
+            ``author`` is blank: a version nobody owns cannot be audited.
+        """
+        if not isinstance(author, str) or not author.strip():
+            raise ValueError("author: who saves the system must be given")
+        body = to_json(system)
+        now = pd.Timestamp(datetime.now(timezone.utc).replace(tzinfo=None))
+        with self._connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                latest = con.execute(
+                    "SELECT version, author, created_at, comment, body FROM indicator_systems WHERE name = ? "
+                    "ORDER BY version DESC LIMIT 1",
+                    [system.name],
+                ).fetchone()
+                if latest is not None and latest[4] == body:
+                    con.execute("COMMIT")
+                    return SystemVersion(system.name, int(latest[0]), str(latest[1]),
+                                         _utc(latest[2]), str(latest[3]), unchanged=True)
+                version = 1 if latest is None else int(latest[0]) + 1
+                con.execute(
+                    "INSERT INTO indicator_systems (name, version, author, created_at, comment, indicators_enabled, "
+                    "body) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [system.name, version, author, now.to_pydatetime(), comment, len(system.enabled), body],
+                )
+                con.execute("COMMIT")
+            except Exception:
+                con.execute("ROLLBACK")
+                raise
+        return SystemVersion(system.name, version, author, _utc(now), comment)
+
+    def systems(self) -> pd.DataFrame:
+        """Every saved version of every system, newest first: ``name``, ``version``,
+        ``author``, ``created_at`` (UTC), ``comment``, ``indicators_enabled``."""
+        with self._connect() as con:
+            frame = con.execute(
+                "SELECT name, version, author, created_at, comment, indicators_enabled FROM indicator_systems "
+                "ORDER BY created_at DESC, name, version DESC"
+            ).df()
+        frame["created_at"] = pd.to_datetime(frame["created_at"]).dt.tz_localize("UTC")
+        return frame
+
+    def load_system(self, name: str, version: int | None = None) -> IndicatorSystem:
+        """Version ``version`` of system ``name`` (None → the latest).
+
+        Raises
+        ------
+        KeyError
+            No system of that name, or no such version (the message lists the versions).
+        """
+        with self._connect() as con:
+            versions = [int(r[0]) for r in con.execute(
+                "SELECT version FROM indicator_systems WHERE name = ? ORDER BY version", [name]).fetchall()]
+            if not versions:
+                raise KeyError(f"no indicator system named {name!r} in the store")
+            wanted = versions[-1] if version is None else int(version)
+            if wanted not in versions:
+                raise KeyError(f"indicator system {name!r} has no version {wanted} "
+                               f"(versions: {', '.join(map(str, versions))})")
+            row = con.execute("SELECT body FROM indicator_systems WHERE name = ? AND version = ?",
+                              [name, wanted]).fetchone()
+        assert row is not None
+        return from_json(str(row[0]))
+
+
+def _utc(value: Any) -> pd.Timestamp:
+    """A naive UTC timestamp from the store as a tz-aware one."""
+    return pd.Timestamp(value).tz_localize("UTC")
 
 
 @dataclass(frozen=True, slots=True)

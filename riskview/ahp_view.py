@@ -36,6 +36,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from riskcore.indicators import CRITERIA, DEFAULT_INDICATORS, Indicator
+from riskcore.system import IndicatorSetting, IndicatorSystem
 from riskcore.weights.ahp import (
     RI_TABLES,
     SAATY_SCALE,
@@ -77,6 +78,9 @@ __all__ = [
     "apply_edits",
     "blank_judgments",
     "default_judgment_set",
+    "default_priorities",
+    "fit_judgments",
+    "system_specs",
     "element_label",
     "evaluate",
     "evaluate_matrix",
@@ -225,7 +229,7 @@ class JudgmentSet:
 
 
 def hierarchy_specs(
-    criteria: Sequence[str] = CRITERIA, indicators: Sequence[Indicator] = DEFAULT_INDICATORS
+    criteria: Sequence[str] = CRITERIA, indicators: Sequence[Indicator | IndicatorSetting] = DEFAULT_INDICATORS
 ) -> tuple[MatrixSpec, ...]:
     """The criteria matrix, then one matrix per criterion over its indicators (system order)."""
     specs = [MatrixSpec(CRITERIA_MATRIX, tuple(criteria))]
@@ -278,10 +282,54 @@ def judgments_from_priorities(spec: MatrixSpec, priorities: Mapping[str, float])
     return out
 
 
+def default_priorities(spec: MatrixSpec) -> dict[str, float]:
+    """:data:`DEFAULT_PRIORITIES` of a matrix's elements; an element it does not know (a
+    formula indicator, a new criterion) gets the mean priority of the known ones, so its
+    default judgments say "about as important as the others"."""
+    known = DEFAULT_PRIORITIES.get(spec.key, {})
+    present = [known[e] for e in spec.elements if e in known]
+    fill = float(np.mean(present)) if present else 1.0
+    return {e: known.get(e, fill) for e in spec.elements}
+
+
 def default_judgment_set(specs: Sequence[MatrixSpec], lang: str | None) -> JudgmentSet:
     """One expert ("专家 1" / "Expert 1") with the judgments of :data:`DEFAULT_PRIORITIES`."""
-    judgments = {s.key: judgments_from_priorities(s, DEFAULT_PRIORITIES[s.key]) for s in specs}
+    judgments = {s.key: judgments_from_priorities(s, default_priorities(s)) for s in specs}
     return JudgmentSet((Expert(t("ahp.default_expert", lang, n=1), 1.0, judgments),), RI_TABLE_NAMES[0])
+
+
+def system_specs(system: IndicatorSystem) -> tuple[MatrixSpec, ...]:
+    """The hierarchy of an indicator system: its criteria that have an indicator switched
+    on, and each one's indicators switched on, in system order."""
+    enabled = system.enabled
+    criteria = [c for c in system.criteria if any(s.criterion == c for s in enabled)]
+    return hierarchy_specs(criteria, enabled)
+
+
+def fit_judgments(js: JudgmentSet, specs: Sequence[MatrixSpec]) -> JudgmentSet:
+    """Every expert's judgments fitted to another hierarchy (the indicator system changed):
+    a pair judged before keeps its judgment, whichever element now comes first; a pair
+    that is new gets the default judgment (:func:`default_priorities`); pairs of elements
+    no longer in a matrix are dropped."""
+    experts = []
+    for expert in js.experts:
+        judgments: dict[str, dict[Pair, Judgment]] = {}
+        for spec in specs:
+            before = expert.judgments.get(spec.key, {})
+            defaults = judgments_from_priorities(spec, default_priorities(spec))
+            fitted: dict[Pair, Judgment] = {}
+            for a, b in spec.pairs:
+                if (a, b) in before:
+                    fitted[(a, b)] = before[(a, b)]
+                elif (b, a) in before:
+                    old = before[(b, a)]
+                    side: Side | None = "b" if old.more == "a" else "a" if old.more == "b" else old.more
+                    fitted[(a, b)] = Judgment(side, old.intensity)
+                else:
+                    fitted[(a, b)] = defaults[(a, b)]
+            judgments[spec.key] = fitted
+        experts.append(Expert(expert.name, expert.weight, judgments))
+    return JudgmentSet(tuple(experts), js.ri_table)
 
 
 def new_expert_name(existing: Iterable[str], lang: str | None) -> str:

@@ -62,7 +62,7 @@ def entropy_table(
     criteria: pd.Series,
     directions: pd.Series,
     missing: pd.Series,
-    policy: str,
+    policy: str | pd.Series,
     lang: str,
 ) -> pd.DataFrame:
     """One row per indicator: label, criterion, direction, weight, e, d, rank, imputed cells.
@@ -75,8 +75,9 @@ def entropy_table(
         ``IndicatorMatrix.criteria``, ``.directions`` and ``.missing`` (indicator key →
         criterion, "benefit"/"cost", number of imputed borrowers).
     policy
-        ``IndicatorMatrix.policy``: named in the policy column of indicators with
-        imputed values (``entropy.policy.<policy>``), "none missing" elsewhere.
+        ``IndicatorMatrix.policies`` (indicator key → policy) or one policy for all: named
+        in the policy column of indicators with missing values
+        (``entropy.policy.<policy>``), "none missing" elsewhere.
 
     Returns
     -------
@@ -89,7 +90,7 @@ def entropy_table(
     keys = list(result.weights.index)
     weights = result.weights.astype("float64")
     rank = weights.rank(ascending=False, method="min").astype("int64")
-    policy_text = code_label("entropy.policy", policy, lang)
+    policies = policy if isinstance(policy, pd.Series) else pd.Series(policy, index=keys, dtype="str")
     imputed = missing.reindex(keys).fillna(0).astype("int64")
     columns = {
         "rank": rank.to_numpy(),
@@ -103,7 +104,8 @@ def entropy_table(
         "entropy": result.entropy.astype("float64").to_numpy(),
         "divergence": result.divergence.astype("float64").to_numpy(),
         "imputed": imputed.to_numpy(),
-        "policy": [policy_text if n > 0 else t("entropy.policy.none", lang) for n in imputed],
+        "policy": [code_label("entropy.policy", str(policies.get(k, "industry_median")), lang) if n > 0
+                   else t("entropy.policy.none", lang) for k, n in zip(keys, imputed, strict=True)],
     }
     out = pd.DataFrame({t(message, lang): columns[column] for column, message in ENTROPY_COLUMNS})
     order = np.argsort(rank.to_numpy(), kind="stable")

@@ -12,6 +12,7 @@ from typing import Final
 import pandas as pd
 import plotly.graph_objects as go
 
+from riskcore.system import IndicatorSystem
 from riskview.i18n import criterion_label, indicator_label, t
 from riskview.theme import (
     BAND_COLORS,
@@ -343,9 +344,11 @@ def criterion_totals_over_time(
     return fig
 
 
-def factor_degree_bar(degrees: pd.Series, criteria: pd.Series, lang: str) -> go.Figure:
+def factor_degree_bar(degrees: pd.Series, criteria: pd.Series, lang: str, *, title: str | None = None) -> go.Figure:
     """Key risk factors: grey relational degree of each indicator to the default flag,
-    highest at the top, coloured by criterion (``KeyRiskFactors.result.degrees``)."""
+    highest at the top, coloured by criterion (``KeyRiskFactors.result.degrees``).
+
+    ``title`` replaces the default title (e.g. for degrees to the NPL ratio series)."""
     ordered = degrees.astype("float64").sort_values(ascending=False, kind="stable")
     labels = [indicator_label(str(k), lang) for k in ordered.index]
     crit = criteria.reindex(ordered.index)
@@ -359,9 +362,36 @@ def factor_degree_bar(degrees: pd.Series, criteria: pd.Series, lang: str) -> go.
     )
     low = float(ordered.min()) if len(ordered) else 0.0
     fig.update_layout(
-        template=house_template(), title=t("chart.factors.title", lang),
+        template=house_template(), title=t("chart.factors.title", lang) if title is None else title,
         height=max(_MIN_HEIGHT, _BAR_PX * len(ordered) + 120), showlegend=False,
         xaxis={"title": {"text": t("chart.factors.x", lang)}, "range": [max(0.0, low - 0.05), 1.02]},
         yaxis={"categoryorder": "array", "categoryarray": labels[::-1], "title": {"text": ""}},
     )
+    return fig
+
+
+def system_tree(system: IndicatorSystem, lang: str) -> go.Figure:
+    """The criteria → indicators tree of an indicator system (indicators switched on) as
+    a sunburst: criteria inside, coloured as in the weight charts, indicators outside."""
+    ids, labels, parents, colors = [], [], [], []
+    for criterion in system.criteria:
+        members = [s for s in system.enabled if s.criterion == criterion]
+        if not members:
+            continue
+        colour = CRITERION_COLORS.get(criterion, OTHER_COLOR)
+        ids.append(f"c:{criterion}")
+        labels.append(criterion_label(criterion, lang))
+        parents.append("")
+        colors.append(colour)
+        for s in members:
+            ids.append(f"i:{s.key}")
+            labels.append(indicator_label(s.key, lang))
+            parents.append(f"c:{criterion}")
+            colors.append(colour)
+    fig = go.Figure(go.Sunburst(
+        ids=ids, labels=labels, parents=parents, marker={"colors": colors, "line": {"color": "white", "width": 1}},
+        insidetextorientation="radial", hovertemplate="%{label}<extra>%{parent}</extra>", maxdepth=2,
+    ))
+    fig.update_layout(template=house_template(), height=520, margin={"t": 10, "l": 0, "r": 0, "b": 0},
+                      uniformtext={"minsize": 10, "mode": "hide"})
     return fig

@@ -13,6 +13,7 @@ from riskcore.indicators import (
     DEFAULT_INDICATORS,
     MISSING_POLICY,
     Indicator,
+    IndicatorMatrix,
     applicable_financials,
     build_indicator_matrix,
     indicator_table,
@@ -274,6 +275,25 @@ def test_missing_borrower_columns_are_imputed(tiny_loans: pd.DataFrame, tiny_bor
     m = build_indicator_matrix(tiny_loans, tiny_borrowers.drop(columns=["owner_experience_years"]))
     assert (m.values["owner_experience_years"] == 0.0).all()
     assert m.missing["owner_experience_years"] == 3
+
+
+def test_per_indicator_policy_fields_without_a_system(tiny) -> None:  # type: ignore[no-untyped-def]
+    assert tiny.policies.to_dict() == {k: "industry_median" for k in EXPECTED_SYSTEM}
+    assert tiny.excluded.to_dict() == {k: 0 for k in EXPECTED_SYSTEM}
+    assert tiny.excluded_ids == () and tiny.system is None
+    affected = tiny.affected()
+    assert affected["missing"].to_dict() == tiny.missing.to_dict()
+    assert set(affected["action"]) == {"imputed"} and set(affected["borrowers"]) == {3}
+
+
+def test_matrix_built_by_hand_gets_default_policy_fields(tiny) -> None:  # type: ignore[no-untyped-def]
+    # The fields added for indicator systems have defaults: older constructors still work.
+    m = IndicatorMatrix(values=tiny.values, directions=tiny.directions, criteria=tiny.criteria,
+                        borrowers=tiny.borrowers, missing=tiny.missing, imputed=tiny.imputed,
+                        policy=tiny.policy, as_of=tiny.as_of, indicators=tiny.indicators)
+    pd.testing.assert_series_equal(m.policies, tiny.policies)
+    pd.testing.assert_series_equal(m.excluded, tiny.excluded)
+    assert m.excluded_ids == ()
 
 
 def test_errors(tiny_loans: pd.DataFrame, tiny_borrowers: pd.DataFrame) -> None:

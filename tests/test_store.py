@@ -91,3 +91,68 @@ def test_location_from_environment(monkeypatch, tmp_path):
     assert default_store_path() == tmp_path / "elsewhere.duckdb"
     LedgerStore()
     assert (tmp_path / "elsewhere.duckdb").exists()
+
+
+# ---------------------------------------------------------------- indicator systems
+
+def test_system_versions_increment_and_identical_save_is_unchanged(store):
+    from riskcore.system import default_system
+
+    s1 = default_system("committee")
+    v1 = store.save_system(s1, author="王经理", comment="first draft")
+    assert (v1.name, v1.version, v1.author, v1.comment, v1.unchanged) == ("committee", 1, "王经理", "first draft", False)
+    assert str(v1.created_at.tz) == "UTC"
+    again = store.save_system(s1, author="someone else", comment="pressed save twice")
+    assert (again.version, again.author, again.comment, again.unchanged) == (1, "王经理", "first draft", True)
+    assert again.created_at == v1.created_at
+    s2 = s1.with_setting("roa", direction="cost")
+    v2 = store.save_system(s2, author="李", comment="ROA as cost")
+    assert (v2.version, v2.unchanged) == (2, False)
+    v3 = store.save_system(s1, author="李", comment="back to the draft")  # history only grows
+    assert v3.version == 3
+    other = store.save_system(default_system("other").with_setting("roa", enabled=False), author="赵")
+    assert other.version == 1
+
+    assert store.load_system("committee") == s1
+    assert store.load_system("committee", 2) == s2
+    assert store.load_system("committee", 1) == s1
+
+    table = store.systems()
+    assert list(table.columns) == ["name", "version", "author", "created_at", "comment", "indicators_enabled"]
+    assert table[["name", "version"]].values.tolist() == [["other", 1], ["committee", 3], ["committee", 2],
+                                                          ["committee", 1]]
+    assert table["indicators_enabled"].tolist() == [22, 23, 23, 23]
+    assert str(table["created_at"].dt.tz) == "UTC"
+    assert table["created_at"].is_monotonic_decreasing
+
+
+def test_load_system_errors(store):
+    from riskcore.system import default_system
+
+    with pytest.raises(KeyError, match="no indicator system named 'nope' in the store"):
+        store.load_system("nope")
+    store.save_system(default_system("committee"), author="王")
+    with pytest.raises(KeyError, match=r"indicator system 'committee' has no version 4 \(versions: 1\)"):
+        store.load_system("committee", 4)
+    with pytest.raises(ValueError, match="author"):
+        store.save_system(default_system("committee"), author="  ")
+    assert store.systems().empty is False and len(store.systems()) == 1
+
+
+def test_old_store_file_gets_the_systems_table(tmp_path):
+    import duckdb
+
+    from riskcore.system import default_system
+
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))  # a store written before indicator systems existed
+    con.execute("CREATE TABLE files (sha256 VARCHAR PRIMARY KEY, name VARCHAR, size BIGINT, content BLOB, "
+                "stored_at TIMESTAMP DEFAULT current_timestamp)")
+    con.execute("INSERT INTO files (sha256, name, size, content) VALUES ('abc', 'old.csv', 1, 'x')")
+    con.close()
+    store = LedgerStore(path)
+    assert store.systems().empty
+    assert store.file_bytes("abc") == b"x"
+    rec = store.save_system(default_system(), author="王")
+    assert rec.version == 1 and store.load_system("default") == default_system()
+    assert LedgerStore(path).load_system("default") == default_system()  # reopening keeps it

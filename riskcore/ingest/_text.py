@@ -73,7 +73,8 @@ def last_bytes(text: pa.LargeStringArray, back: int = 1) -> np.ndarray:
     offsets, data = _offsets_and_bytes(text)
     sizes = lengths(text)
     if len(sizes) and sizes.min() >= back:  # the usual case: one gather, no masks
-        return data[offsets[1:] - back]
+        gathered: np.ndarray = data[offsets[1:] - back]
+        return gathered
     found = np.zeros(len(text), dtype=np.uint8)
     long_enough = sizes >= back
     found[long_enough] = data[offsets[1:][long_enough] - back]

@@ -203,7 +203,7 @@ def _note_rows(columns: list[pa.LargeStringArray], filled: np.ndarray) -> Any:
         return found
     sparse = filled.sum(axis=1) <= 2
     for k in np.flatnonzero(sparse):
-        text = _first_text(columns, filled, k)
+        text = _first_text(columns, filled, int(k))
         found[k] = bool(text) and _NOTE_LABEL.match(text) is not None
     return found
 
