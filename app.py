@@ -43,19 +43,21 @@ with st.sidebar:
                      files=outline.files))
 
 page = st.navigation(
-    [
-        st.Page(
-            "app_pages/ranking.py",
-            title=t("nav.ranking", lang),
-            icon=":material/leaderboard:",
-            url_path="ranking",
-            default=True,
-        ),
-        st.Page("app_pages/entropy.py", title=t("entropy.nav", lang), icon=":material/insights:", url_path="entropy"),
-        st.Page("app_pages/ahp.py", title=t("ahp.nav", lang), icon=":material/account_tree:", url_path="ahp"),
-        st.Page("app_pages/whatif.py", title=t("nav.whatif", lang), icon=":material/tune:", url_path="whatif"),
-        st.Page("app_pages/data.py", title=t("nav.data", lang), icon=":material/upload_file:", url_path="data"),
-        st.Page("app_pages/system.py", title=t("system.nav", lang), icon=":material/schema:", url_path="system"),
-    ]
+    {
+        t("nav.section.analysis", lang): [
+            st.Page("app_pages/ranking.py", title=t("nav.ranking", lang), icon=":material/leaderboard:",
+                    url_path="ranking", default=True),
+            st.Page("app_pages/whatif.py", title=t("nav.whatif", lang), icon=":material/tune:", url_path="whatif"),
+        ],
+        t("nav.section.weights", lang): [
+            st.Page("app_pages/ahp.py", title=t("ahp.nav", lang), icon=":material/account_tree:", url_path="ahp"),
+            st.Page("app_pages/entropy.py", title=t("entropy.nav", lang), icon=":material/insights:",
+                    url_path="entropy"),
+        ],
+        t("nav.section.setup", lang): [
+            st.Page("app_pages/data.py", title=t("nav.data", lang), icon=":material/upload_file:", url_path="data"),
+            st.Page("app_pages/system.py", title=t("system.nav", lang), icon=":material/schema:", url_path="system"),
+        ],
+    }
 )
 page.run()

@@ -34,7 +34,14 @@ from riskcore.system import from_json as system_from_json
 from riskcore.system import to_json as system_to_json
 from riskview.figures import system_tree
 from riskview.i18n import criterion_label, t
-from riskview.system_view import EDITABLE, criterion_options, system_from_table, system_table, versions_table
+from riskview.system_view import (
+    EDITABLE,
+    criterion_options,
+    direction_label,
+    system_from_table,
+    system_table,
+    versions_table,
+)
 
 lang = st.session_state.get("lang", "zh")
 ss = st.session_state
@@ -90,23 +97,24 @@ st.markdown(t("system.current", lang, name=system.name, state=state, enabled=len
 
 # --- the indicators ----------------------------------------------------------------------
 affected = _affected(book_key, system_to_json(system))
-left, right = st.columns([3, 1], gap="large")
-with left:
+with st.container():
     st.subheader(t("system.table", lang))
     table = system_table(system, lang, affected)
     edited = st.data_editor(
-        table, hide_index=True, width="stretch", height=38 + 35 * len(table), key=f"system_editor_{ss['system_gen']}",
+        table, hide_index=True, width="stretch", height=38 + 35 * len(table), key=f"system_editor_{ss['system_gen']}_{lang}",
         disabled=[c for c in table.columns if c not in {t(k, lang) for k in EDITABLE}],
         column_config={
             t("system.col.enabled", lang): st.column_config.CheckboxColumn(width=48),
-            t("system.col.indicator", lang): st.column_config.TextColumn(width=190),
+            t("system.col.indicator", lang): st.column_config.TextColumn(width=180),
             t("system.col.criterion", lang): st.column_config.SelectboxColumn(
-                options=criterion_options(system, lang), required=True, width=130),
+                options=criterion_options(system, lang), required=True, width=120),
+            t("system.col.unit", lang): st.column_config.TextColumn(width=50),
+            t("system.col.missing_count", lang): st.column_config.TextColumn(width=100),
             t("system.col.direction", lang): st.column_config.SelectboxColumn(
-                options=[t(f"dir.{d}", lang) for d in DIRECTIONS], required=True, width=150),
+                options=[direction_label(d, lang) for d in DIRECTIONS], required=True, width=90),
             t("system.col.missing", lang): st.column_config.SelectboxColumn(
                 options=[t(f"system.policy.{p}", lang) for p in MISSING_POLICIES], required=True, width=120),
-            t("system.col.source", lang): st.column_config.TextColumn(width=260),
+            t("system.col.source", lang): st.column_config.TextColumn(width=220),
         },
     )
     st.caption(t("system.table_note", lang))
@@ -127,12 +135,12 @@ if any(s.missing == "exclude" for s in system.enabled):
         st.error(t("system.error.too_few", lang, n=total - left_out))
     else:
         st.caption(t("system.excluded_total", lang, n=left_out, total=total))
-with right:
-    st.subheader(t("system.tree", lang))
-    st.plotly_chart(system_tree(system, lang), **CHART_ARGS)
 
 # --- formula indicators -------------------------------------------------------------------
-add, remove = st.columns([3, 2], gap="large")
+add, tree = st.columns([3, 2], gap="large")
+with tree:
+    st.subheader(t("system.tree", lang))
+    st.plotly_chart(system_tree(system, lang), **CHART_ARGS)
 with add:
     st.subheader(t("system.add", lang))
     st.caption(t("system.add_help", lang))
@@ -140,13 +148,13 @@ with add:
         c1, c2 = st.columns(2)
         key = c1.text_input(t("system.add.key", lang), key="system_add_key").strip()
         criterion = c2.selectbox(t("system.add.criterion", lang), list(system.criteria), accept_new_options=True,
-                                 format_func=lambda c: criterion_label(c, lang), key="system_add_criterion")
+                                 format_func=lambda c: criterion_label(c, lang), key=f"system_add_criterion_{lang}")
         formula = st.text_input(t("system.add.formula", lang), key="system_add_formula")
         c3, c4, c5 = st.columns(3)
         direction = c3.selectbox(t("system.col.direction", lang), DIRECTIONS,
-                                 format_func=lambda d: t(f"dir.{d}", lang), key="system_add_direction")
+                                 format_func=lambda d: t(f"dir.{d}", lang), key=f"system_add_direction_{lang}")
         policy = c4.selectbox(t("system.col.missing", lang), MISSING_POLICIES,
-                              format_func=lambda p: t(f"system.policy.{p}", lang), key="system_add_policy")
+                              format_func=lambda p: t(f"system.policy.{p}", lang), key=f"system_add_policy_{lang}")
         unit = c5.text_input(t("system.add.unit", lang), value="ratio", key="system_add_unit")
         if st.form_submit_button(t("system.add.submit", lang), type="primary"):
             try:
@@ -164,7 +172,6 @@ with add:
         st.dataframe(pd.DataFrame({t("system.col.field", lang): list(FORMULA_FIELDS),
                                    t("system.col.meaning", lang): list(FORMULA_FIELDS.values())}),
                      hide_index=True, width="stretch")
-with remove:
     custom = [s.key for s in system.indicators if not s.is_builtin]
     if custom:
         st.subheader(t("system.remove", lang))
@@ -206,7 +213,7 @@ with load:
         st.caption(t("system.versions_none", lang))
     else:
         choices = list(zip(versions["name"], versions["version"], strict=True))
-        chosen = st.selectbox(t("system.load_choice", lang), range(len(choices)), key="system_load_choice",
+        chosen = st.selectbox(t("system.load_choice", lang), range(len(choices)), key=f"system_load_choice_{lang}",
                               format_func=lambda i: f"{choices[i][0]} · v{choices[i][1]}")
         if st.button(t("system.load", lang), key="system_load"):
             name_, version_ = choices[chosen]

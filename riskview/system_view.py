@@ -14,6 +14,7 @@ from riskview.i18n import criterion_label, indicator_label, t
 __all__ = [
     "EDITABLE",
     "criterion_options",
+    "direction_label",
     "system_from_table",
     "system_table",
     "versions_table",
@@ -23,8 +24,9 @@ __all__ = [
 EDITABLE = ("system.col.enabled", "system.col.criterion", "system.col.direction", "system.col.missing")
 
 
-def _direction_label(direction: str, lang: str) -> str:
-    return t(f"dir.{direction}", lang)
+def direction_label(direction: str, lang: str) -> str:
+    """Short direction label ("Cost ↓"), as in the entropy table."""
+    return t(f"entropy.dir.{direction}", lang)
 
 
 def _policy_label(policy: str, lang: str) -> str:
@@ -53,7 +55,7 @@ def system_table(system: IndicatorSystem, lang: str, affected: pd.DataFrame | No
             t("system.col.enabled", lang): s.enabled,
             t("system.col.indicator", lang): indicator_label(s.key, lang),
             t("system.col.criterion", lang): criterion_label(s.criterion, lang),
-            t("system.col.direction", lang): _direction_label(s.direction, lang),
+            t("system.col.direction", lang): direction_label(s.direction, lang),
             t("system.col.unit", lang): t(f"system.unit.{s.unit}", lang) if s.unit in _UNITS else s.unit,
             t("system.col.source", lang): s.formula if s.formula is not None else s.source,
             t("system.col.missing", lang): _policy_label(s.missing, lang),
@@ -78,7 +80,7 @@ def system_from_table(system: IndicatorSystem, edited: pd.DataFrame, lang: str) 
         (e.g. every indicator switched off); the message names the indicator.
     """
     criteria = {criterion_label(c, lang): c for c in system.criteria}
-    directions = {_direction_label(d, lang): d for d in DIRECTIONS}
+    directions = {direction_label(d, lang): d for d in DIRECTIONS}
     policies = {_policy_label(p, lang): p for p in MISSING_POLICIES}
     settings: list[IndicatorSetting] = []
     for s in system.indicators:

@@ -505,3 +505,34 @@ def test_duplicate_expert_names_are_refused() -> None:
     assert info.value.code == "duplicate_expert"
     assert file_error_text(info.value, "f.json", "zh") == "无法载入 f.json：专家名称「专家 1」重复。"
     assert file_error_text(info.value, "f.json", "en") == "Cannot load f.json: the expert name '专家 1' appears twice."
+
+
+def test_judgments_follow_a_changed_indicator_system() -> None:
+    from riskcore.system import IndicatorSetting, default_system
+    from riskview.ahp_view import default_judgment_set, fit_judgments, system_specs
+
+    before = system_specs(default_system())
+    js = default_judgment_set(before, "en")
+    edited = set_judgment(js, 0, "compliance", ("litigation_count", "admin_penalties"), Judgment("b", 7))
+    system = (default_system()
+              .with_setting("owner_experience_years", enabled=False)  # the owner criterion is left empty
+              .with_setting("litigation_count", criterion="credit")
+              .with_indicator(IndicatorSetting("debt_to_revenue", "financial", "cost",
+                                               formula="total_liabilities / revenue")))
+    after = system_specs(system)
+    assert [s.key for s in after] == ["criteria", "financial", "operational", "market", "credit", "guarantee",
+                                      "compliance"]
+    assert after[0].elements == ("financial", "operational", "market", "credit", "guarantee", "compliance")
+    assert after[-1].elements == ("admin_penalties",)
+    fitted = fit_judgments(edited, after).experts[0].judgments
+    # Kept: a judged pair whose elements are both still in the matrix.
+    assert fitted["financial"][("asset_liability_ratio", "current_ratio")] == \
+        js.experts[0].judgments["financial"][("asset_liability_ratio", "current_ratio")]
+    # New element: judged against the others as an average member of its matrix.
+    assert fitted["financial"][("asset_liability_ratio", "debt_to_revenue")].judged
+    assert fitted["credit"][("max_dpd_12m", "litigation_count")].judged
+    # Gone: the owner matrix and the compliance pair that lost an element.
+    assert "owner" not in fitted and fitted["compliance"] == {}
+    # A pair now listed the other way round keeps its meaning.
+    swapped = fit_judgments(edited, (MatrixSpec("compliance", ("admin_penalties", "litigation_count")),))
+    assert swapped.experts[0].judgments["compliance"][("admin_penalties", "litigation_count")] == Judgment("a", 7)
