@@ -232,7 +232,7 @@ js = _judgments()
 gen, current = ss["ahp_gen"], ss["ahp_current"]
 
 st.title(t("ahp.title", lang))
-st.caption(t("ahp.intro", lang))
+st.caption(t("ahp.intro", lang, n=len(SPECS[0].elements)))
 
 # Settings and experts: before the evaluation, which depends on them.
 st.subheader(t("ahp.experts", lang))

@@ -57,22 +57,6 @@ def sample_book(fingerprint: str) -> SampleBook:
     return load_sample(SAMPLE_DIR)
 
 
-@st.cache_data(show_spinner=False, max_entries=2)
-def sample_choices(fingerprint: str) -> tuple[list[str], dict[str, str]]:
-    """Month-end snapshot dates (latest first) and branch id → branch name."""
-    loans = sample_book(fingerprint).loans
-    dates = sorted({d.strftime("%Y-%m-%d") for d in pd.to_datetime(loans["snapshot_date"].unique())}, reverse=True)
-    branches = loans[["branch_id", "branch_name"]].drop_duplicates("branch_id").sort_values("branch_id")
-    return dates, dict(zip(branches["branch_id"].astype(str), branches["branch_name"].astype(str), strict=True))
-
-
-@st.cache_data(show_spinner=False, max_entries=48)
-def sample_matrix(fingerprint: str, as_of: str, branches: tuple[str, ...]) -> IndicatorMatrix:
-    """The indicator matrix of the sample book at one snapshot for some branches."""
-    book = sample_book(fingerprint)
-    return build_indicator_matrix(book.loans, book.borrowers, pd.Timestamp(as_of), branches=list(branches))
-
-
 SAMPLE_SCOPE: Final = "sample"
 SESSION_SCOPE: Final = "session"
 WORKING_BOOK: Final = "working_book"  # st.session_state key of the session's LoanBook
@@ -196,39 +180,102 @@ def book_matrix(key: str, as_of: str, branches: tuple[str, ...]) -> IndicatorMat
                                   system=book_system(key))
 
 
-class _OverTimeStore:
-    """Process-wide results of ``sample_weights_over_time``: (fingerprint, branches) →
-    (weights over time, seconds it took). Bundled sample only, never user data; LRU-bounded.
-    One lock per key, so two sessions asking for the same branches compute it once."""
+_Memo = tuple[Any, float]
+
+
+class _ProcessMemo:
+    """Process-wide results of :func:`over_snapshots` for the bundled sample: key →
+    (result, seconds it took). Never user data; LRU-bounded. One lock per key, so two
+    sessions asking for the same thing compute it once."""
 
     def __init__(self, max_entries: int) -> None:
         self.max_entries = max_entries
         self.lock = threading.Lock()
-        self.results: OrderedDict[tuple[str, tuple[str, ...]], tuple[EntropyOverTime, float]] = OrderedDict()
-        self.key_locks: dict[tuple[str, tuple[str, ...]], threading.Lock] = {}
+        self.results: OrderedDict[tuple[str, ...], _Memo] = OrderedDict()
+        self.key_locks: dict[tuple[str, ...], threading.Lock] = {}
 
-    def get(self, key: tuple[str, tuple[str, ...]]) -> tuple[EntropyOverTime, float] | None:
+    def get(self, key: tuple[str, ...]) -> _Memo | None:
         with self.lock:
             hit = self.results.get(key)
             if hit is not None:
                 self.results.move_to_end(key)
             return hit
 
-    def put(self, key: tuple[str, tuple[str, ...]], value: tuple[EntropyOverTime, float]) -> None:
+    def put(self, key: tuple[str, ...], value: _Memo) -> None:
         with self.lock:
             self.results[key] = value
             self.results.move_to_end(key)
             while len(self.results) > self.max_entries:
                 self.results.popitem(last=False)
 
-    def key_lock(self, key: tuple[str, tuple[str, ...]]) -> threading.Lock:
+    def key_lock(self, key: tuple[str, ...]) -> threading.Lock:
         with self.lock:
             return self.key_locks.setdefault(key, threading.Lock())
 
 
 @st.cache_resource(show_spinner=False)
-def _over_time_store() -> _OverTimeStore:
-    return _OverTimeStore(max_entries=16)
+def _process_memo() -> _ProcessMemo:
+    return _ProcessMemo(max_entries=32)
+
+
+_SESSION_MEMO: Final = "_over_snapshots"  # st.session_state key: this session's results
+_SESSION_MEMO_ENTRIES: Final = 4
+
+
+def over_snapshots(
+    key: str,
+    branches: tuple[str, ...],
+    what: str,
+    compute: Callable[[SampleBook | LoanBook, Iterator[IndicatorMatrix]], Any],
+    on_progress: Callable[[int, int, pd.Timestamp], None] | None = None,
+) -> tuple[Any, float]:
+    """``compute(book, matrices)`` over the indicator matrix of every snapshot of a book for
+    some branches, and the seconds it took the first time.
+
+    The matrices are built one at a time (``on_progress(i, n, date)`` before each, only
+    when computing; a snapshot without a live loan in the branches is skipped) and only
+    what ``compute`` returns is kept: for the bundled sample under the default system in
+    one process-wide memo (read-only data, the same for everyone), for anything else in
+    this session's ``st.session_state`` (the last few results). ``what`` names the
+    computation in the memo key.
+    """
+    memo_key = (what, key, *branches)
+
+    def run() -> tuple[Any, float]:
+        book, system = book_data(key), book_system(key)
+        dates = sorted(pd.to_datetime(book.loans["snapshot_date"].dropna().unique()))
+
+        def matrices() -> Iterator[IndicatorMatrix]:
+            for i, date in enumerate(dates):
+                if on_progress is not None:
+                    on_progress(i, len(dates), date)
+                try:
+                    yield build_indicator_matrix(book.loans, book.borrowers, date, branches=list(branches),
+                                                 system=system)
+                except ValueError:
+                    continue  # no live loan in these branches at that snapshot
+
+        started = time.perf_counter()
+        result = compute(book, matrices())
+        return result, time.perf_counter() - started
+
+    if not is_sample(key):
+        session: OrderedDict[tuple[str, ...], _Memo] = st.session_state.setdefault(_SESSION_MEMO, OrderedDict())
+        if memo_key not in session:
+            session[memo_key] = run()
+            while len(session) > _SESSION_MEMO_ENTRIES:
+                session.popitem(last=False)
+        return session[memo_key]
+    store = _process_memo()
+    hit = store.get(memo_key)
+    if hit is not None:
+        return hit
+    with store.key_lock(memo_key):
+        hit = store.get(memo_key)  # another session may have finished it while we waited
+        if hit is None:
+            hit = run()
+            store.put(memo_key, hit)
+        return hit
 
 
 def book_weights_over_time(
@@ -237,62 +284,7 @@ def book_weights_over_time(
     on_progress: Callable[[int, int, pd.Timestamp], None] | None = None,
 ) -> tuple[EntropyOverTime, float]:
     """Entropy weights at every snapshot of a book for some branches, and the seconds the
-    first computation took: process-wide for the bundled sample
-    (:func:`sample_weights_over_time`), in ``st.session_state`` for a session's own book."""
-    if is_sample(key):
-        return sample_weights_over_time(key.split("|")[1].split(":", 1)[1], branches, on_progress)
-    memo: dict[tuple[str, tuple[str, ...]], tuple[EntropyOverTime, float]] = st.session_state.setdefault(
-        "_weights_over_time", {})
-    if (key, branches) not in memo:
-        book, system = book_data(key), book_system(key)
-        dates = sorted(pd.to_datetime(book.loans["snapshot_date"].dropna().unique()))
-
-        def matrices() -> Iterator[IndicatorMatrix]:
-            for i, date in enumerate(dates):
-                if on_progress is not None:
-                    on_progress(i, len(dates), date)
-                yield build_indicator_matrix(book.loans, book.borrowers, date, branches=list(branches),
-                                             system=system)
-
-        started = time.perf_counter()
-        memo.clear()  # one book's path at a time per session
-        memo[(key, branches)] = (entropy_over_time(matrices()), time.perf_counter() - started)
-    return memo[(key, branches)]
-
-
-def sample_weights_over_time(
-    fingerprint: str,
-    branches: tuple[str, ...],
-    on_progress: Callable[[int, int, pd.Timestamp], None] | None = None,
-) -> tuple[EntropyOverTime, float]:
-    """Entropy weights at every month-end of the sample book for some branches, and the
-    seconds the first computation took.
-
-    Computed once per (fingerprint, branches) per process: a matrix per month-end is
-    built one at a time (``on_progress(i, n, date)`` is called before each, only on a
-    miss) and only the weights are kept. Shared by every session because the sample is
-    bundled and read-only; an uploaded book must not come through here.
-    """
-    store = _over_time_store()
-    key = (fingerprint, tuple(branches))
-    hit = store.get(key)
-    if hit is not None:
-        return hit
-    with store.key_lock(key):
-        hit = store.get(key)  # another session may have finished it while we waited
-        if hit is not None:
-            return hit
-        book = sample_book(fingerprint)
-        dates = sorted(pd.to_datetime(book.loans["snapshot_date"].unique()))
-
-        def matrices() -> Iterator[IndicatorMatrix]:
-            for i, date in enumerate(dates):
-                if on_progress is not None:
-                    on_progress(i, len(dates), date)
-                yield build_indicator_matrix(book.loans, book.borrowers, date, branches=list(branches))
-
-        started = time.perf_counter()
-        path = entropy_over_time(matrices())
-        result = (path, time.perf_counter() - started)
-        store.put(key, result)
-        return result
+    first computation took (see :func:`over_snapshots`)."""
+    path, seconds = over_snapshots(key, branches, "entropy", lambda _book, matrices: entropy_over_time(matrices),
+                                   on_progress)
+    return path, seconds

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["BookSummary", "book_summary", "dpd_floor", "final_class"]
+__all__ = ["BookSummary", "book_summary", "dpd_floor", "final_class", "npl_ratio_series"]
 
 
 def dpd_floor(dpd: Any) -> np.ndarray:
@@ -93,3 +93,38 @@ def book_summary(
         exceptions=int((fin.to_numpy() > reported.to_numpy()).sum()),
         undefined_reason="empty_book" if empty else None,
     )
+
+
+def npl_ratio_series(loans: pd.DataFrame, *, branches: Sequence[str] | None = None) -> pd.Series:
+    """NPL ratio (final class 3-5, by balance) at every snapshot of a loan table.
+
+    The same figure as :attr:`book_summary` ``(loans, date, branches=...).npl_ratio`` for
+    each snapshot date, in one grouped pass (final class = max(reported, 2023 DPD floor)).
+
+    Returns
+    -------
+    Series
+        Index ``snapshot_date`` (ascending; only dates with a loan in ``branches``), name
+        ``"npl_ratio"``; NaN where the snapshot's total balance is 0 (ratio undefined).
+
+    Raises
+    ------
+    ValueError
+        The table lacks snapshot_date, balance, five_class or dpd (or branch_id when
+        ``branches`` is given).
+    """
+    needed = ["snapshot_date", "balance", "five_class", "dpd"] + (["branch_id"] if branches is not None else [])
+    missing = [c for c in needed if c not in loans.columns]
+    if missing:
+        raise ValueError(f"the loan table lacks the columns {missing}")
+    frame = loans
+    if branches is not None:
+        frame = loans.loc[loans["branch_id"].astype(str).isin([str(b) for b in branches])]
+    balance = pd.to_numeric(frame["balance"], errors="coerce").fillna(0.0).to_numpy(dtype=np.float64)
+    fin = final_class(pd.to_numeric(frame["five_class"], errors="coerce"), pd.to_numeric(frame["dpd"], errors="coerce"))
+    sums = pd.DataFrame(
+        {"balance": balance, "npl": np.where(fin.to_numpy() >= 3, balance, 0.0)},
+        index=pd.DatetimeIndex(pd.to_datetime(frame["snapshot_date"]), name="snapshot_date"),
+    ).groupby(level=0, sort=True).sum()
+    total = sums["balance"]
+    return (sums["npl"] / total.where(total > 0)).rename("npl_ratio")

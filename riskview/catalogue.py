@@ -396,28 +396,33 @@ _ENTRIES: Final[tuple[tuple[str, str, str], ...]] = (
     ("rank.npl.toggle", "同时按各月末不良贷款率排列风险因素", "Also rank the factors against the NPL ratio over the month-ends"),
     (
         "rank.npl.toggle_help",
-        "需要为示例台账的每个月末（{n} 个）计算指标矩阵，首次约需数秒；结果在服务进程内按机构组合缓存。",
-        "Builds the indicator matrix of every month-end of the sample book ({n}); the first time takes a few "
-        "seconds, then the result is cached in the server process per branch selection.",
+        "需要为每个月末（{n} 个）计算指标矩阵，首次约需数秒，之后使用缓存。",
+        "Builds the indicator matrix of every month-end ({n}); the first time takes a few seconds, then the "
+        "result is reused.",
     ),
     ("rank.npl.progress", "正在计算第 {i}/{n} 个月末（{date}）的指标矩阵…", "Building the indicator matrix of month-end {i}/{n} ({date})…"),
     (
         "rank.npl.note",
         "各指标的账面风险水平 = 借款人风险得分 1 − z 按余额加权的平均，z 用全部 {n} 个月末的最小、最大值标准化"
         "（各月可比；越高风险越大，与指标方向无关）；不良贷款率 = 次级、可疑、损失类贷款余额 / 贷款余额。"
-        "两个序列均值化后计算灰色关联度，ρ = {rho}。行业不良率本身由贷款分类算出，与不良率同步是定义使然。",
+        "两个序列均值化后计算灰色关联度，ρ = {rho}。行业不良率本身由贷款分类算出、与不良率同步是定义使然，故不列入。",
         "Each indicator's book risk level = balance-weighted mean of the borrowers' risk score 1 − z, with z "
         "normalised by the lowest and highest value over all {n} month-ends (comparable across months; higher "
         "= riskier whatever the indicator's direction); NPL ratio = substandard, doubtful and loss balance / "
         "total balance. Both series are divided by their mean, then compared by grey relational degree, ρ = "
-        "{rho}. The industry NPL ratio is itself computed from loan classes, so it follows the NPL ratio by "
-        "construction.",
+        "{rho}. The industry NPL ratio is itself computed from loan classes and follows the NPL ratio by "
+        "construction, so it is left out.",
     ),
     (
         "rank.npl.timing",
         "{n} 个月末的指标矩阵计算用时 {seconds} 秒；结果在服务进程内按机构组合缓存。",
         "Building the {n} month-end matrices took {seconds} s; the result is cached in the server process per "
         "branch selection.",
+    ),
+    (
+        "rank.npl.timing_session",
+        "{n} 个月末的指标矩阵计算用时 {seconds} 秒；结果只在本会话内缓存。",
+        "Building the {n} month-end matrices took {seconds} s; the result is kept for this session only.",
     ),
     (
         "rank.npl.undefined",
@@ -501,10 +506,10 @@ _ENTRIES: Final[tuple[tuple[str, str, str], ...]] = (
     ("ahp.title", "层次分析法（AHP）主观权重", "Analytic Hierarchy Process (AHP): subjective weights"),
     (
         "ahp.intro",
-        "专家对准则层（7 项准则）和每项准则下的指标逐对比较重要性，每行一对；没把握的对可以留作「未判断」，"
+        "专家对准则层（{n} 项准则，来自指标体系页）和每项准则下的指标逐对比较重要性，每行一对；没把握的对可以留作「未判断」，"
         "系统按使 λmax 最小的方式补全。权重 = 判断矩阵的主特征向量；CR = CI / RI ≤ 0.10 时一致性可接受；"
         "全局权重 = 准则权重 × 指标局部权重。判断只保存在本浏览器会话中，请用页尾「保存与载入」导出。",
-        "Experts compare the 7 criteria, and the indicators under each criterion, one pair per row; a pair "
+        "Experts compare the {n} criteria (from the indicator system page), and the indicators under each criterion, one pair per row; a pair "
         "you are unsure of can stay 'not judged' and is completed to minimise λmax. Weights = principal "
         "eigenvector of the judgment matrix; consistency is acceptable when CR = CI / RI ≤ 0.10; global "
         "weight = criterion weight × local indicator weight. Judgments live in this browser session only: "
@@ -910,6 +915,8 @@ _ENTRIES: Final[tuple[tuple[str, str, str], ...]] = (
     ("col.drags", "主要拖累指标", "Main drag indicators"),
     # --- charts ------------------------------------------------------------------------
     ("chart.loading", "正在计算…", "Computing…"),
+    ("chart.weights.title.ahp", "指标的 AHP 主观权重", "AHP (subjective) weights of the indicators"),
+    ("chart.weights.title.combined", "指标的组合权重（α = {alpha}）", "Combined weights of the indicators (α = {alpha})"),
     ("chart.weights.title", "指标熵权", "Entropy weights of the indicators"),
     ("chart.weights.x", "权重", "Weight"),
     ("chart.weights.y", "指标", "Indicator"),

@@ -29,7 +29,7 @@ _BAR_PX: Final = 26  # height per indicator bar, so 23 indicators stay readable
 _MIN_HEIGHT: Final = 340
 
 
-def weight_bar(weights: pd.Series, criteria: pd.Series, lang: str) -> go.Figure:
+def weight_bar(weights: pd.Series, criteria: pd.Series, lang: str, *, title: str | None = None) -> go.Figure:
     """Horizontal bars of indicator weights, largest at the top, coloured by criterion.
 
     Parameters
@@ -41,6 +41,8 @@ def weight_bar(weights: pd.Series, criteria: pd.Series, lang: str) -> go.Figure:
         without one is drawn in a neutral grey.
     lang : {"zh", "en"}
         Language of the labels.
+    title : str, optional
+        Chart title; by default "entropy weights of the indicators".
     """
     ordered = weights.astype("float64").sort_values(ascending=False, kind="stable")
     crit = criteria.reindex(ordered.index)
@@ -79,7 +81,7 @@ def weight_bar(weights: pd.Series, criteria: pd.Series, lang: str) -> go.Figure:
     fig.update_layout(
         template=house_template(),
         title={
-            "text": t("chart.weights.title", lang),
+            "text": title or t("chart.weights.title", lang),
             "subtitle": {"text": "<br>".join(key_rows), "font": {"size": 13, "color": TEXT_COLOR}},
             "yref": "container",
             "y": 1 - 14 / height,
@@ -363,7 +365,7 @@ def factor_degree_bar(degrees: pd.Series, criteria: pd.Series, lang: str, *, tit
     low = float(ordered.min()) if len(ordered) else 0.0
     fig.update_layout(
         template=house_template(), title=t("chart.factors.title", lang) if title is None else title,
-        height=max(_MIN_HEIGHT, _BAR_PX * len(ordered) + 120), showlegend=False,
+        height=max(_MIN_HEIGHT, _BAR_PX * len(ordered) + 120), showlegend=False, margin={"r": 48},
         xaxis={"title": {"text": t("chart.factors.x", lang)}, "range": [max(0.0, low - 0.05), 1.02]},
         yaxis={"categoryorder": "array", "categoryarray": labels[::-1], "title": {"text": ""}},
     )

@@ -45,7 +45,8 @@ def band_figure(base: pd.Series, scenario: pd.Series, lang: str) -> go.Figure:
         template=house_template(), barmode="group", height=360,
         title=t("whatif.chart.bands", lang), yaxis_title=t("whatif.axis.borrowers", lang),
         xaxis_title=t("whatif.axis.bands", lang),
-        legend={"orientation": "h", "y": -0.15},
+        # Above the plot: below it the legend sat on the axis title.
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1.0, "xanchor": "right"},
     )
     return fig
 
@@ -62,7 +63,7 @@ def criterion_figure(base: pd.Series, scenario: pd.Series, lang: str) -> go.Figu
     fig.update_layout(
         template=house_template(), barmode="group", height=360, title=t("whatif.chart.criteria", lang),
         xaxis_title=t("whatif.axis.weight_pct", lang), yaxis={"autorange": "reversed"},
-        legend={"orientation": "h", "y": -0.2},
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1.0, "xanchor": "right"},
     )
     return fig
 

@@ -49,3 +49,22 @@ def test_errors():
         book_summary(loans(), "2020-01-31")
     with pytest.raises(ValueError, match=r"lacks the columns \['dpd'\]"):
         book_summary(loans().drop(columns="dpd"))
+
+
+def test_npl_ratio_series_equals_book_summary_at_every_snapshot():
+    from riskcore.portfolio import npl_ratio_series
+
+    book = loans()
+    series = npl_ratio_series(book)
+    # 2024-11-30: the one loan is loss (class 5) -> 1.0; 2024-12-31: (50 + 30) / 200 (hand-computed above)
+    assert series.index.tolist() == [pd.Timestamp("2024-11-30"), pd.Timestamp("2024-12-31")]
+    assert series.tolist() == pytest.approx([1.0, 0.4])
+    for branches in (None, ["A"], ["B"]):
+        s = npl_ratio_series(book, branches=branches)
+        for date, ratio in s.items():
+            assert ratio == pytest.approx(book_summary(book, date, branches=branches).npl_ratio)
+    assert npl_ratio_series(book, branches=["B"]).index.tolist() == [pd.Timestamp("2024-12-31")]
+    zero = book.assign(balance=0.0)
+    assert npl_ratio_series(zero).isna().all()  # undefined, not 0 and not an error
+    with pytest.raises(ValueError, match="lacks the columns"):
+        npl_ratio_series(book.drop(columns="dpd"))

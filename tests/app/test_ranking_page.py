@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from riskcore.indicators import build_indicator_matrix
 from riskcore.ranking import BookRanking, rank_book
 from riskcore.sample import SampleBook, load_sample
-from riskview.i18n import t
+from riskview.i18n import indicator_label, t
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -69,6 +69,9 @@ def test_page_runs_without_exception_in_both_languages(lang: str) -> None:
     assert t("chart.weights.title", lang) in titles
     assert t("chart.grades.title", lang) in titles
     assert t("col.grade", lang) in at.dataframe[0].value.columns
+    assert t("drill.chart.title", lang) in titles
+    assert t("drill.col.xi", lang) in at.dataframe[1].value.columns
+    _no_nan_shown(at)
 
 
 def test_kpi_borrowers_equals_riskcore(zh_app: AppTest, book: SampleBook, latest: pd.Timestamp) -> None:
@@ -193,3 +196,126 @@ def test_key_risk_factors_chart_equals_riskcore(zh_app: AppTest, book: SampleBoo
     chart = next(c for c in _charts(zh_app) if c["layout"]["title"]["text"] == t("chart.factors.title", "zh"))
     assert chart["data"][0]["x"] == pytest.approx(degrees.tolist())
     assert len(chart["data"][0]["y"]) == len(degrees) and all(isinstance(y, str) for y in chart["data"][0]["y"])
+
+
+# ------------------------------------------------------------------ filters, drill-down, NPL series
+
+def _no_nan_shown(at: AppTest) -> None:
+    """No table cell and no chart coordinate is NaN/None (missing values are formatted)."""
+    for frame in at.dataframe:
+        assert not frame.value.isna().any().any(), frame.value.columns[frame.value.isna().any()].tolist()
+    for chart in _charts(at):
+        for trace in chart["data"]:
+            for axis in ("x", "y"):
+                values = trace.get(axis) or []
+                assert all(v is not None and not pd.isna(v) for v in values), (trace.get("name"), axis)
+
+
+def test_filters_and_drill_down_equal_riskcore(book: SampleBook, latest: pd.Timestamp) -> None:
+    from riskcore.ranking import borrower_profile
+    from riskview.i18n import class_label, industry_label
+    from riskview.ranking_view import format_indicator_value
+
+    branches = sorted(book.loans["branch_id"].astype(str).unique())
+    matrix = build_indicator_matrix(book.loans, book.borrowers, latest, branches=branches)
+    expected = rank_book(matrix)
+    full = expected.table
+    lang = "zh"
+    at = _app(lang)
+    _no_nan_shown(at)
+    # Unfiltered: the drill-down opens on the riskiest borrower.
+    assert at.selectbox(key="rank_drill").value == full["borrower_id"].iloc[0]
+
+    # --- filters: industry F (wholesale and retail) and the three NPL classes -------------
+    at.multiselect(key="rank_industries").set_value(["F"])
+    at.multiselect(key="rank_classes").set_value([3, 4, 5]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    want = full[(full["industry_code"] == "F") & full["worst_class"].isin([3, 4, 5])]
+    assert 3 < len(want) < len(full)
+    table = at.dataframe[0].value
+    assert len(table) == min(50, len(want))
+    assert set(table[t("col.industry", lang)]) == {industry_label("F", "", lang)}
+    assert set(table[t("col.worst_class", lang)]) <= {class_label(c, lang) for c in (3, 4, 5)}
+    # ranks are the population's ranks (not 1, 2, 3 …), in the same order
+    assert table[t("col.risk_rank", lang)].tolist() == want["risk_rank"].head(50).tolist()
+    assert table[t("col.borrower_id", lang)].tolist() == want["borrower_id"].head(50).tolist()
+    assert table[t("col.risk_rank", lang)].iloc[0] > 1
+    count = t("rank.filter_count", lang, n=f"{len(want):,}", m=f"{len(full):,}", k=f"{min(50, len(want)):,}")
+    assert count in [c.value for c in at.caption]
+    _no_nan_shown(at)
+
+    # --- drill-down: the riskiest borrower shown, numbers equal riskcore's profile ---------
+    first = want["borrower_id"].iloc[0]
+    assert at.selectbox(key="rank_drill").value == first
+    profile = borrower_profile(expected.grey, matrix, first)
+    assert _metric(at, "drill.kpi.grade", lang) == f"{profile.grade:.4f}"
+    assert _metric(at, "drill.kpi.rank", lang) == f"{profile.risk_rank:,} / {profile.n_borrowers:,}"
+    shown = at.dataframe[1].value
+    ordered = profile.table.sort_values("shortfall", ascending=False, kind="stable")
+    for column, key in (("z", "drill.col.z"), ("xi", "drill.col.xi"), ("weight", "drill.col.weight"),
+                        ("contribution", "drill.col.contribution"), ("shortfall", "drill.col.shortfall")):
+        assert shown[t(key, lang)].tolist() == pytest.approx(ordered[column].tolist()), column
+    assert shown[t("drill.col.value", lang)].tolist() == [
+        format_indicator_value(v, u, lang) for v, u in zip(ordered["value"], ordered["unit"], strict=True)]
+    assert shown[t("drill.col.ideal", lang)].tolist() == [
+        format_indicator_value(v, u, lang) for v, u in zip(ordered["ideal"], ordered["unit"], strict=True)]
+    assert shown[t("drill.col.imputed", lang)].tolist() == ordered["imputed"].tolist()
+    assert shown[t("drill.col.contribution", lang)].sum() == pytest.approx(profile.grade)
+    chart = next(c for c in _charts(at) if c["layout"]["title"]["text"] == t("drill.chart.title", lang))
+    xs = {k: x for trace in chart["data"] for k, x in zip(trace["meta"], trace["x"], strict=True)}
+    assert xs == pytest.approx(profile.table["xi"].to_dict())
+    assert chart["layout"]["shapes"][0]["x0"] == pytest.approx(profile.grade)
+
+    # --- a row click picks that borrower; the selectbox moves the row selection ------------
+    at.session_state["rank_table"] = {"selection": {"rows": [2]}}
+    at.run()
+    third = want["borrower_id"].iloc[2]
+    assert at.selectbox(key="rank_drill").value == third
+    assert _metric(at, "drill.kpi.grade", lang) == f"{borrower_profile(expected.grey, matrix, third).grade:.4f}"
+    fourth = want["borrower_id"].iloc[3]
+    at.selectbox(key="rank_drill").set_value(fourth).run()
+    assert not at.exception
+    assert list(at.session_state["rank_table"]["selection"]["rows"]) == [3]
+    assert _metric(at, "drill.kpi.rank", lang).startswith(f"{int(want['risk_rank'].iloc[3]):,} /")
+
+    # --- a filter nobody matches: a clear message, no empty table --------------------------
+    empty = next(code for code in sorted(full["industry_code"].unique())
+                 if not ((full["industry_code"] == code) & (full["worst_class"] == 5)).any())
+    at.multiselect(key="rank_industries").set_value([empty])
+    at.multiselect(key="rank_classes").set_value([5]).run()
+    assert not at.exception
+    assert t("rank.filter_empty", lang, m=f"{len(full):,}") in [i.value for i in at.info]
+    assert not at.dataframe
+
+
+def test_factors_against_the_npl_series_equal_riskcore(book: SampleBook) -> None:
+    from riskcore.portfolio import npl_ratio_series
+    from riskcore.ranking import book_risk_levels, npl_series_factors
+
+    branches = sorted(book.loans["branch_id"].astype(str).unique())
+    dates = sorted(pd.to_datetime(book.loans["snapshot_date"].unique()))
+    levels = book_risk_levels(build_indicator_matrix(book.loans, book.borrowers, d, branches=branches) for d in dates)
+    npl = npl_ratio_series(book.loans, branches=branches).reindex(levels.levels.index)
+    # The industry NPL ratio is an NPL ratio itself: the page leaves it out of this view.
+    expected = npl_series_factors(levels.levels.drop(columns="industry_npl_ratio"), npl, rho=0.5)
+    assert "industry_npl_ratio" not in expected.result.degrees.index
+
+    lang = "en"
+    at = _app(lang)
+    title = t("rank.chart.npl_factors.title", lang)
+    assert title not in [c["layout"]["title"]["text"] for c in _charts(at)]  # only when asked for
+    at.toggle(key="rank_npl_series").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    charts = {c["layout"]["title"]["text"]: c for c in _charts(at)}
+    bar = charts[title]["data"][0]
+    assert bar["x"] == pytest.approx(expected.result.degrees.tolist())
+    assert bar["y"] == [indicator_label(k, lang) for k in expected.result.degrees.index]
+    lines = charts[t("rank.chart.npl_lines.title", lang, k=3)]["data"]
+    assert [trace["meta"] for trace in lines] == ["npl_ratio", *map(str, expected.result.degrees.index[:3])]
+    assert lines[0]["y"] == pytest.approx(expected.scaled_npl.tolist())
+    assert lines[0]["customdata"] == pytest.approx(npl.tolist())
+    top = str(expected.result.degrees.index[0])
+    assert lines[1]["y"] == pytest.approx(expected.scaled_levels[top].tolist())
+    captions = [c.value for c in at.caption]
+    assert t("rank.npl.note", lang, n=len(dates), rho="0.50") in captions
+    _no_nan_shown(at)

@@ -21,14 +21,14 @@ pytestmark = pytest.mark.e2e
 
 
 def _wait_for_ranking(page: Page, lang: str, timeout_ms: float = 60_000) -> None:
-    """Wait until the ranking is drawn: title, table and the three Plotly charts, run finished."""
+    """Wait until the ranking is drawn: title, ranked table, drill-down and the charts, run finished."""
     page.wait_for_selector("[data-testid=stAppViewContainer]", timeout=timeout_ms)
     expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-connection-state", "CONNECTED", timeout=timeout_ms)
     expect(page.locator("h1").first).to_have_text(t("rank.title", lang), timeout=timeout_ms)
-    expect(page.get_by_test_id("stDataFrame")).to_be_visible(timeout=timeout_ms)
+    expect(page.get_by_test_id("stDataFrame")).to_have_count(2, timeout=timeout_ms)  # ranking, drill-down
     # Plotly's frontend chunk loads lazily, and the page first shows empty chart frames:
     # wait for the drawn titles of both real charts.
-    expect(page.get_by_test_id("stPlotlyChart")).to_have_count(3, timeout=timeout_ms)
+    expect(page.get_by_test_id("stPlotlyChart")).to_have_count(4, timeout=timeout_ms)
     for title in ("chart.weights.title", "chart.grades.title", "chart.factors.title"):
         chart = page.get_by_test_id("stPlotlyChart").filter(has_text=t(title, lang))
         expect(chart.locator(".main-svg").first).to_be_visible(timeout=timeout_ms)
