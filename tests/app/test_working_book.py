@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
-PAGES = ("ranking", "entropy", "ahp", "whatif")
+PAGES = ("ranking", "entropy", "ahp", "whatif", "system", "data")
 
 
 def sparse_ledger() -> bytes:
