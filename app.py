@@ -49,6 +49,18 @@ page = st.navigation(
                     url_path="ranking", default=True),
             st.Page("app_pages/whatif.py", title=t("nav.whatif", lang), icon=":material/tune:", url_path="whatif"),
         ],
+        t("nav.section.portfolio", lang): [
+            st.Page("app_pages/portfolio.py", title=t("overview.nav", lang), icon=":material/monitoring:",
+                    url_path="portfolio"),
+            st.Page("app_pages/trends.py", title=t("trend.nav", lang), icon=":material/trending_up:",
+                    url_path="trends"),
+            st.Page("app_pages/migration.py", title=t("mig.nav", lang), icon=":material/swap_vert:",
+                    url_path="migration"),
+            st.Page("app_pages/concentration.py", title=t("conc.nav", lang), icon=":material/donut_large:",
+                    url_path="concentration"),
+            st.Page("app_pages/warning.py", title=t("warn.nav", lang), icon=":material/notifications:",
+                    url_path="warning"),
+        ],
         t("nav.section.weights", lang): [
             st.Page("app_pages/ahp.py", title=t("ahp.nav", lang), icon=":material/account_tree:", url_path="ahp"),
             st.Page("app_pages/entropy.py", title=t("entropy.nav", lang), icon=":material/insights:",

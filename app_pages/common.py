@@ -82,6 +82,21 @@ def system_id(system: IndicatorSystem) -> str:
     return DEFAULT_SYSTEM_ID if text == _default_system_json() else hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
+def restore_widget(key: str) -> None:
+    """Give widget ``key`` back the value it had when last drawn. Streamlit drops the state
+    of a widget that a run does not draw (e.g. while the user is on another page); call
+    this before drawing it and :func:`keep_widget` after."""
+    kept = f"_kept:{key}"
+    if key not in st.session_state and kept in st.session_state:
+        st.session_state[key] = st.session_state[kept]
+
+
+def keep_widget(key: str) -> None:
+    """Remember widget ``key``'s value for :func:`restore_widget`."""
+    if key in st.session_state:
+        st.session_state[f"_kept:{key}"] = st.session_state[key]
+
+
 def current_book_key() -> str:
     """Key ``scope|book|system`` of what this session analyses: its uploaded book when it
     has one and has not switched back to the sample (else the bundled sample), under its

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import BOOK_SOURCE, WORKING_BOOK
+from app_pages.common import BOOK_SOURCE, WORKING_BOOK, keep_widget, restore_widget
 from riskcore.book import LedgerPart, LoanBook, assemble_book, book_outline
 from riskcore.ingest.annotate import annotated_workbook
 from riskcore.ingest.borrowers import check_borrowers, detect_file_kind, store_borrower_report
@@ -94,6 +94,17 @@ def _check(store: LedgerStore, upload: Upload, as_of: Any, branch: str) -> Ledge
     return upload.report
 
 
+def _analyse(ledgers: list[LedgerPart], borrower_tables: list[LedgerPart]) -> None:
+    """Make these files this session's book. A button callback: it runs before the next
+    script run, so the sidebar's book switch (already drawn in this run) may be set."""
+    try:
+        st.session_state[WORKING_BOOK] = assemble_book(ledgers, borrower_tables)
+    except ValueError as error:
+        st.session_state["data_analyse_error"] = str(error)
+    else:
+        st.session_state[BOOK_SOURCE] = "mine"
+
+
 def _table_height(rows: int, most: int) -> int:
     """Pixels for a table of ``rows`` rows without blank filler, scrolling beyond ``most``."""
     return 38 + 35 * max(1, min(rows, most))
@@ -111,15 +122,27 @@ with left:
         key="data_uploader",
     )
 with right:
+    for _key in ("data_branch", "data_as_of"):
+        restore_widget(_key)
     branch = st.text_input(t("data.branch", lang), key="data_branch").strip()
     as_of_date = st.date_input(t("data.as_of", lang), value=None, help=t("data.as_of_help", lang), key="data_as_of")
+    for _key in ("data_branch", "data_as_of"):
+        keep_widget(_key)
 examples = st.pills(t("data.examples", lang), EXAMPLES, selection_mode="multi", key="data_examples",
                     format_func=lambda name: t(f"data.example.{EXAMPLES.index(name)}", lang))
 as_of = pd.Timestamp(as_of_date) if as_of_date else None
 
-current = [_add(store, f.name, f.getvalue()) for f in picked or []]
-current += [_add(store, name, (SAMPLE_DIR / name).read_bytes()) for name in examples or []]
-current = list({u.sha256: u for u in current}.values())  # the same bytes twice count once
+for f in picked or []:
+    _add(store, f.name, f.getvalue())
+for name in examples or []:
+    _add(store, name, (SAMPLE_DIR / name).read_bytes())
+# Every file of this session stays listed (the same bytes twice count once), also after a
+# visit to another page has emptied the uploader, until the user clears the list.
+current = list(_uploads().values())
+if current and st.button(t("data.clear", lang), key="data_clear", help=t("data.clear_help", lang),
+                         icon=":material/playlist_remove:"):
+    st.session_state["data_uploads"] = {}
+    st.rerun()
 
 if not current:
     st.info(t("data.none", lang))
@@ -150,15 +173,11 @@ else:
                for u in usable if u.kind == "loans" and u.report is not None and u.report.frame is not None]
     borrower_tables = [LedgerPart(u.report.frame, u.sha256, u.name)
                        for u in usable if u.kind == "borrowers" and u.report is not None and u.report.frame is not None]
-    if st.button(t("data.analyse", lang, n=len(ledgers) + len(borrower_tables)), disabled=not ledgers,
-                 help=t("data.analyse_help", lang), icon=":material/analytics:", key="data_analyse"):
-        try:
-            st.session_state[WORKING_BOOK] = assemble_book(ledgers, borrower_tables)
-        except ValueError as error:
-            st.error(t("data.analyse_error", lang, reason=str(error)))
-        else:
-            st.session_state[BOOK_SOURCE] = "mine"
-            st.rerun()
+    st.button(t("data.analyse", lang, n=len(ledgers) + len(borrower_tables)), disabled=not ledgers,
+              help=t("data.analyse_help", lang), icon=":material/analytics:", key="data_analyse",
+              on_click=_analyse, args=(ledgers, borrower_tables))
+    if "data_analyse_error" in st.session_state:
+        st.error(t("data.analyse_error", lang, reason=st.session_state.pop("data_analyse_error")))
     elif not ledgers:
         st.caption(t("data.analyse_none", lang))
 
@@ -283,6 +302,8 @@ if working is not None and st.session_state.get(BOOK_SOURCE, "mine") == "mine":
     st.success(t("data.analysing", lang, snapshots=outline.snapshots, first=f"{outline.first:%Y-%m-%d}",
                  last=f"{outline.last:%Y-%m-%d}", branches=outline.branches, loans=f"{outline.loans:,}",
                  borrowers=f"{outline.borrowers:,}"))
+    if working.borrowers.empty:
+        st.warning(t("data.no_financials", lang))
     if working.replaced:
         st.caption(t("data.analysing_replaced", lang, items=join_list(
             (f"{branch} {when:%Y-%m-%d} {file}" for branch, when, file in working.replaced), lang)))

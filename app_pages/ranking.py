@@ -160,19 +160,28 @@ if len(matrix.values) < 2:
     _halt(t("rank.too_few", lang, n=len(matrix.values)))
 ahp = st.session_state.get("ahp_global_weights")
 weights_title = None
+weights_used = t("rank.weights_used.entropy", lang)
 if ahp is None:
     controls.caption(t("rank.weighting_none", lang))
     ranking = _ranking(book_key, as_of, branches, rho)
 else:
+    # The choice outlives a visit to another page (Streamlit drops the state of widgets
+    # that were not drawn): keep a copy under a key no widget owns.
+    state = st.session_state
+    for widget, kept, default in (("rank_weighting", "_rank_weighting", "entropy"), ("rank_alpha", "_rank_alpha", 0.5)):
+        if widget not in state:
+            state[widget] = state.get(kept, default)
     c_source, c_alpha = controls.columns([2, 3], vertical_alignment="bottom")
     source = c_source.segmented_control(
-        t("rank.weighting", lang), ("entropy", "ahp", "combined"), default="entropy", required=True,
+        t("rank.weighting", lang), ("entropy", "ahp", "combined"), required=True,
         format_func=lambda k: t(f"rank.weighting.{k}", lang), key="rank_weighting",
     )
-    alpha = 0.5
+    state["_rank_weighting"] = source
+    alpha = float(state["rank_alpha"])
     if source == "combined":
-        alpha = float(c_alpha.slider(t("whatif.alpha", lang), 0.0, 1.0, 0.5, 0.05, key="rank_alpha",
+        alpha = float(c_alpha.slider(t("whatif.alpha", lang), 0.0, 1.0, step=0.05, key="rank_alpha",
                                      help=t("whatif.alpha_help", lang)))
+        state["_rank_alpha"] = alpha
     base = _ranking(book_key, as_of, branches, rho)
     if source == "entropy":
         ranking = base
@@ -184,6 +193,13 @@ else:
         ranking = _weighted_ranking(book_key, as_of, branches, rho,
                                     tuple((str(k), float(v)) for k, v in chosen.items()))
         weights_title = t(f"chart.weights.title.{source}", lang, alpha=f"{alpha:.2f}")
+        info = state.get("ahp_weights_info", {})
+        experts = list(info.get("experts", []))
+        ahp_source = (t("rank.ahp_source.panel", lang, n=len(experts)) if info.get("source") == "panel"
+                      else t("rank.ahp_source.expert", lang, names=join_list(experts, lang)))
+        weights_used = t(f"rank.weights_used.{source}", lang, source=ahp_source, alpha=f"{alpha:.2f}")
+        if not info.get("consistent", True):
+            notes.warning(t("rank.ahp_inconsistent", lang))
 weights = ranking.grey.weights
 summary = _summary(book_key, as_of, branches)
 
@@ -196,9 +212,12 @@ k3.metric(
 )
 k4.metric(t("kpi.npl_share", lang), format_percent(summary.npl_ratio), help=t("kpi.npl_help", lang), border=True)
 
-if ranking.entropy.constant_columns:
-    names = join_list((indicator_label(str(k), lang) for k in ranking.entropy.constant_columns), lang)
-    notes.info(t("rank.constant", lang, names=names))
+all_missing = [str(k) for k, n in matrix.missing.items() if int(n) >= len(matrix.values)]
+constant = [str(k) for k in ranking.entropy.constant_columns if str(k) not in set(all_missing)]
+if all_missing:
+    notes.warning(t("rank.all_missing", lang, names=join_list((indicator_label(k, lang) for k in all_missing), lang)))
+if constant:
+    notes.info(t("rank.constant", lang, names=join_list((indicator_label(k, lang) for k in constant), lang)))
 imputed = matrix.missing[matrix.missing > 0]
 if len(imputed):
     items = join_list((f"{indicator_label(str(k), lang)} {int(n)}" for k, n in imputed.items()), lang)
@@ -207,7 +226,7 @@ if len(imputed):
 weights_slot.plotly_chart(weight_bar(weights, matrix.criteria, lang, title=weights_title), **CHART_ARGS)
 bands = ranking.table.set_index("borrower_id")["rating_band"]
 grades_slot.plotly_chart(grade_histogram(ranking.grey.grades, lang, bands=bands), **CHART_ARGS)
-right.caption(t("rank.methods", lang, method=ranking.entropy.method, rho=f"{rho:.2f}"))
+right.caption(weights_used + " " + t("rank.methods", lang, method=ranking.entropy.method, rho=f"{rho:.2f}"))
 right.caption(book_source_caption(book_key, lang))
 
 # --- the ranked table: filters hide rows, ranks stay those of the whole population ------

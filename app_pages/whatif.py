@@ -94,6 +94,19 @@ def _reset() -> None:
     st.session_state["whatif_rho"] = 0.5
 
 
+def _alpha_moved() -> None:
+    """α sets how much of the AHP weights enter: the criterion sliders move to the criterion
+    totals of the new mix (which the user may then adjust), so that α alone gives exactly
+    the combined weights of the ranking page."""
+    if ahp is None:
+        return
+    alpha = float(st.session_state["whatif_alpha"])
+    mix = combine_weights(ahp, entropy_w, alpha=alpha) if alpha > 0 else entropy_w
+    totals = criterion_totals(mix, criteria)
+    for c in criterion_keys:
+        st.session_state[_slider_key(c)] = 100 * float(totals[c])
+
+
 for _c in criterion_keys:
     st.session_state.setdefault(_slider_key(_c), 100 * float(base_totals[_c]))
 st.session_state.setdefault("whatif_alpha", 0.0)
@@ -124,7 +137,7 @@ def tune() -> None:
             alpha = 0.0
         else:
             alpha = float(st.slider(t("whatif.alpha", lang), 0.0, 1.0, step=0.05, key="whatif_alpha",
-                                    help=t("whatif.alpha_help", lang)))
+                                    help=t("whatif.alpha_help", lang), on_change=_alpha_moved))
         rho = round(float(st.slider(t("rank.rho", lang), 0.1, 1.0, step=0.05, key="whatif_rho",
                                     help=t("rank.rho_help", lang))), 2)
         st.button(t("whatif.reset", lang), on_click=_reset, key="whatif_reset")

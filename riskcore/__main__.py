@@ -1,8 +1,13 @@
-"""Command line: ``python -m riskcore validate FILE... [--json]`` and ``import FILE... [--branch B]``.
+"""Command line: ``python -m riskcore validate FILE... [--json]``, ``import FILE... [--branch B]``
+and ``portfolio [FILE...] [--by branch,industry] [--rules 2023|pre2023|card] [--json]``.
 
 Each file is a loan ledger or a borrower table (financials per borrower and year), told
 apart by its headers (``riskcore.ingest.borrowers.detect_table_kind``) unless
 ``--table loans|borrowers`` says which; a file that fits neither is checked as a ledger.
+
+``portfolio`` prints the portfolio ratios (riskcore.ratios) of every snapshot, and of
+every group with ``--by``: of the given ledgers, checked as ``validate`` checks them (files
+with errors are reported and left out), or without files of the snapshots in the store.
 
 A shell like the pages: it calls riskcore for every figure and riskview only to word the
 issues in Chinese or English. Exit status 1 when any file has an error.
@@ -11,14 +16,18 @@ issues in Chinese or English. Exit status 1 when any file has an error.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from riskcore.book import LedgerPart, assemble_book
+from riskcore.classification import DEFAULT_RULES, RULE_SETS
 from riskcore.ingest.borrowers import TableKind, check_borrowers, detect_file_kind, import_borrowers
 from riskcore.ingest.pipeline import LedgerReport, check_ledger, import_ledger
+from riskcore.ratios import PortfolioRatios, Ratio, grouped_ratios
 from riskcore.store import LedgerStore
 
 
@@ -75,9 +84,133 @@ def _print_text(d: dict[str, Any]) -> None:
         print(f"  [{issue['severity']}] {issue['message']}")
 
 
+#: ``--by`` names the analyst types, and the canonical columns they stand for.
+BY_ALIASES: dict[str, str] = {
+    "branch": "branch_id", "industry": "industry_code", "size": "enterprise_size", "guarantee": "guarantee_type",
+    "region": "region_code",
+}
+#: The figures ``portfolio`` prints, in order (attributes of PortfolioRatios).
+PORTFOLIO_FIGURES: tuple[str, ...] = (
+    "loans", "balance", "npl_balance", "npl_ratio", "special_mention_ratio", "provisions", "provision_coverage",
+    "loan_provision_ratio", "exceptions",
+)
+_AMOUNTS = frozenset({"balance", "npl_balance", "provisions"})
+
+
+def _portfolio_dict(r: PortfolioRatios) -> dict[str, Any]:
+    """One snapshot (and group): undefined figures are null, their reasons under ``undefined``."""
+    out: dict[str, Any] = {"as_of": r.as_of.date().isoformat() if r.as_of is not None else None}
+    if r.group:
+        out["group"] = dict(r.group)
+    undefined: dict[str, str] = {}
+    for name in PORTFOLIO_FIGURES:
+        value = getattr(r, name)
+        if isinstance(value, Ratio):
+            out[name] = value.value
+            if value.reason is not None:
+                undefined[name] = value.reason
+        elif value is None:  # provisions without a provision column
+            out[name] = None
+            undefined[name] = r.provisions_reason or "undefined"
+        else:
+            out[name] = round(value, 2) if name in _AMOUNTS else value
+    out["undefined"] = undefined
+    return out
+
+
+def _print_portfolio(d: dict[str, Any]) -> None:
+    group = "  ".join(f"{k}={v if v is not None else '—'}" for k, v in (d.get("group") or {}).items())
+    print(f"{d['as_of']}  {group}".rstrip())
+    for name in PORTFOLIO_FIGURES:
+        value = d[name]
+        if value is None:
+            text = f"— ({d['undefined'].get(name, 'undefined')})"
+        elif name in _AMOUNTS:
+            text = f"{value:,.2f}"
+        elif name.endswith(("_ratio", "_coverage")):
+            text = f"{value:.2%}"
+        else:
+            text = f"{value:,}"
+        print(f"  {name:<24}{text}")
+
+
+def _by_columns(spec: str | None) -> list[str]:
+    if not spec:
+        return []
+    return [BY_ALIASES.get(name.strip(), name.strip()) for name in spec.split(",") if name.strip()]
+
+
+def _portfolio(args: argparse.Namespace) -> int:
+    """``python -m riskcore portfolio``: ratios per snapshot (and group) of files or the store."""
+    from riskview.i18n import issue_message
+
+    by = _by_columns(args.by)
+    files: list[dict[str, Any]] = []
+    failed = False
+    if args.files:
+        parts = []
+        for path in args.files:
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                print(f"{path}: cannot read the file ({exc.strerror})", file=sys.stderr)
+                return 2
+            report = check_ledger(data, path.name, as_of=args.as_of, branch=args.branch)
+            errors = [i for i in report.issues if i.severity == "error"]
+            failed |= bool(errors)
+            files.append({
+                "file": report.file, "rows": report.rows, "errors": len(errors),
+                "warnings": len(report.issues) - len(errors),
+                "issues": [{"row": i.row, "column": i.column, "code": i.code, "severity": i.severity,
+                            "message": issue_message(i, args.lang)} for i in errors],
+            })
+            if not errors and report.frame is not None:
+                parts.append(LedgerPart(report.frame, hashlib.sha256(data).hexdigest(), path.name, args.branch))
+        loans = assemble_book(parts).loans if parts else None
+    else:
+        loans = LedgerStore(args.store).loans()
+    results: list[PortfolioRatios] = []
+    if loans is not None and len(loans):
+        missing = [c for c in by if c not in loans.columns]
+        if missing:
+            print(f"--by: the loans have no column {', '.join(missing)} "
+                  f"(use {', '.join(sorted(BY_ALIASES))} or a canonical column)", file=sys.stderr)
+            return 2
+        results = grouped_ratios(loans, by, rules=args.rules, debtor_rule=args.debtor_rule)
+    snapshots = [_portfolio_dict(r) for r in results]
+    if args.json:
+        print(json.dumps({"source": "files" if args.files else "store", "rules": args.rules,
+                          "debtor_rule": args.debtor_rule, "by": by, "files": files, "snapshots": snapshots},
+                         ensure_ascii=False, indent=2))
+    else:
+        for f in files:
+            print(f"{f['file']}: {f['rows']} rows, {f['errors']} errors, {f['warnings']} warnings"
+                  + (" (left out)" if f["errors"] else ""))
+            for issue in f["issues"]:
+                print(f"  [error] {issue['message']}")
+        if not snapshots:
+            print("no loans to analyse" if args.files else "no stored snapshots")
+        for d in snapshots:
+            _print_portfolio(d)
+    return 1 if failed else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m riskcore", description="SME credit-risk toolkit")
     sub = parser.add_subparsers(dest="command", required=True)
+    pf = sub.add_parser("portfolio", help="portfolio ratios per snapshot (of files, or of the stored snapshots)")
+    pf.add_argument("files", nargs="*", type=Path, help="loan ledgers (default: the snapshots in the store)")
+    pf.add_argument("--by", help="group by these columns, comma-separated: branch, industry, size, guarantee, "
+                                 "region or a canonical column name")
+    pf.add_argument("--rules", choices=tuple(RULE_SETS), default=DEFAULT_RULES,
+                    help="DPD floor rule set (default: the 2023 Measures)")
+    pf.add_argument("--debtor-rule", action="store_true",
+                    help="apply the debtor rule (> 10 %% of a debtor's balance NPL -> all of it NPL)")
+    pf.add_argument("--json", action="store_true", help="print one JSON document")
+    pf.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the messages")
+    pf.add_argument("--as-of", help="snapshot date for files without a date column")
+    pf.add_argument("--branch", help="branch id for files without a branch column")
+    pf.add_argument("--store", type=Path, help="store file (default: $SME_RISK_STORE or data/store.duckdb)")
     for name, text in (("validate", "check ledgers and print the report"), ("import", "store valid ledgers as snapshots")):
         p = sub.add_parser(name, help=text)
         p.add_argument("files", nargs="+", type=Path)
@@ -91,6 +224,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if name == "import":
             p.add_argument("--store", type=Path, help="store file (default: $SME_RISK_STORE or data/store.duckdb)")
     args = parser.parse_args(argv)
+    if args.command == "portfolio":
+        return _portfolio(args)
 
     store = LedgerStore(args.store) if args.command == "import" else None
     reports = []

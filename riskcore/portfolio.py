@@ -1,8 +1,9 @@
 """Book-level figures: the 2023 DPD floors, final five-level class and the NPL ratio.
 
-A first slice of the portfolio analytics (issue #5 builds the rest: rule sets, provisions,
-migrations); the page and the indicator builder share these so that "NPL" means the same
-everywhere: final class = max(reported class, DPD floor), NPL = final class 3-5, by balance.
+A first slice of the portfolio analytics; the page and the indicator builder share these so
+that "NPL" means the same everywhere: final class = max(reported class, DPD floor), NPL =
+final class 3-5, by balance. The floors and rule sets live in :mod:`riskcore.classification`
+(``dpd_floor`` is re-exported here); the full ratio set is :mod:`riskcore.ratios`.
 """
 
 from __future__ import annotations
@@ -14,25 +15,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from riskcore.classification import classify, dpd_floor, reported_classes
+
 __all__ = ["BookSummary", "book_summary", "dpd_floor", "final_class", "npl_ratio_series"]
 
 
-def dpd_floor(dpd: Any) -> np.ndarray:
-    """Class floor by days past due under the 2023 Measures (商业银行金融资产风险分类办法).
-
-    DPD >= 1 -> 2 (special mention), > 90 -> 3 (substandard), > 270 -> 4 (doubtful),
-    > 360 -> 5 (loss); otherwise 1. Missing DPD counts as 0.
-    """
-    d = np.nan_to_num(np.asarray(dpd, dtype=np.float64), nan=0.0)
-    return (1 + (d >= 1).astype(np.int64) + (d > 90) + (d > 270) + (d > 360)).astype(np.int64)
-
-
 def final_class(reported: pd.Series, dpd: pd.Series) -> pd.Series:
-    """max(reported class, DPD floor): a bank may classify worse than the floor, never better.
+    """max(reported class, 2023 DPD floor): a bank may classify worse than the floor, never better.
 
-    A missing reported class counts as 1 (normal), so the floor alone decides.
+    A missing (or unreadable) reported class counts as 1 (normal), so the floor alone
+    decides; see :func:`riskcore.classification.classify` for other rule sets.
     """
-    rep = reported.fillna(1).to_numpy(dtype=np.float64).astype(np.int64)
+    rep = reported_classes(reported).fillna(1).to_numpy(dtype=np.int64)
     return pd.Series(np.maximum(rep, dpd_floor(dpd.to_numpy())), index=reported.index, dtype=np.int64)
 
 
@@ -59,7 +53,8 @@ def book_summary(
     """NPL balance and ratio (final class 3-5, by balance) of one snapshot of a loan table.
 
     ``exceptions`` counts loans whose reported class is better than their DPD floor
-    (classification exceptions a committee must see).
+    (classification exceptions a committee must see; a loan without a reported class is
+    none, see :func:`riskcore.classification.classify`).
 
     Raises
     ------
@@ -79,10 +74,9 @@ def book_summary(
         mask &= loans["branch_id"].astype(str).isin([str(b) for b in branches])
     snap = loans.loc[mask]
     balance = pd.to_numeric(snap["balance"], errors="coerce").fillna(0.0)
-    fin = final_class(pd.to_numeric(snap["five_class"], errors="coerce"), pd.to_numeric(snap["dpd"], errors="coerce"))
-    reported = pd.to_numeric(snap["five_class"], errors="coerce").fillna(1)
+    classes = classify(snap)
     total = float(balance.sum())
-    npl = float(balance[fin >= 3].sum())
+    npl = float(balance[classes.final >= 3].sum())
     empty = total <= 0
     return BookSummary(
         as_of=when,
@@ -90,7 +84,7 @@ def book_summary(
         balance=total,
         npl_balance=npl,
         npl_ratio=None if empty else npl / total,
-        exceptions=int((fin.to_numpy() > reported.to_numpy()).sum()),
+        exceptions=len(classes.exceptions),
         undefined_reason="empty_book" if empty else None,
     )
 

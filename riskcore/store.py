@@ -32,7 +32,10 @@ import pandas as pd
 
 from riskcore.ingest.borrowers import BORROWER_FIELDS
 from riskcore.ingest.schema import LOAN_FIELDS
+from riskcore.migration import MigrationMatrix, migration_sql_source, run_migration
 from riskcore.system import IndicatorSystem, from_json, to_json
+from riskcore.warning import RuleSet
+from riskcore.trends import AGGREGATE_COLUMNS, SnapshotAggregates, build_aggregates
 
 __all__ = [
     "LedgerStore", "MappingProfile", "StoredFile", "SnapshotRecord", "default_store_path", "layout_key", "STORE_ENV",
@@ -133,6 +136,15 @@ class LedgerStore:
             )
             cols = ", ".join(f"{f.name} {_SQL_TYPE[f.kind]}" for f in LOAN_FIELDS)
             con.execute(f"CREATE TABLE IF NOT EXISTS loans (snapshot_id INTEGER, {cols})")
+            # Per-snapshot aggregates (riskcore.trends), written with each snapshot in the
+            # same transaction; trend queries read these, never the loans.
+            con.execute(
+                "CREATE TABLE IF NOT EXISTS snapshot_aggregates (snapshot_id INTEGER, as_of DATE, branch_id VARCHAR, "
+                "dimension VARCHAR, value VARCHAR, final_class INTEGER, n_loans BIGINT, balance DOUBLE, "
+                + ", ".join(f"{c} BIGINT" for c in AGGREGATE_COLUMNS if c.startswith("n_dpd_")) + ", "
+                + ", ".join(f"{c} DOUBLE" for c in AGGREGATE_COLUMNS if c.startswith("balance_dpd_")) + ")"
+            )
+            self._backfill_aggregates(con)
             con.execute(
                 "CREATE TABLE IF NOT EXISTS mapping_profiles (layout VARCHAR, kind VARCHAR, name VARCHAR, "
                 "headers VARCHAR, mapping VARCHAR, saved_at TIMESTAMP DEFAULT current_timestamp, "
@@ -154,6 +166,12 @@ class LedgerStore:
             con.execute(
                 "CREATE TABLE IF NOT EXISTS indicator_systems (name VARCHAR, version INTEGER, author VARCHAR, "
                 "created_at TIMESTAMP, comment VARCHAR, indicators_enabled INTEGER, body VARCHAR, "
+                "PRIMARY KEY (name, version))"
+            )
+            # Early-warning rule sets: the JSON document (riskcore.warning.to_json) per (name, version).
+            con.execute(
+                "CREATE TABLE IF NOT EXISTS warning_rules (name VARCHAR, version INTEGER, author VARCHAR, "
+                "created_at TIMESTAMP, comment VARCHAR, rules_enabled INTEGER, body VARCHAR, "
                 "PRIMARY KEY (name, version))"
             )
 
@@ -229,6 +247,7 @@ class LedgerStore:
                 )
                 con.execute(f"INSERT INTO loans SELECT {new_id}, {casts} FROM incoming")
                 con.unregister("incoming")
+                self._write_aggregates(con, new_id, when, branch_id)
                 balance = float(pd.to_numeric(loans.get("balance"), errors="coerce").sum()) if "balance" in loans else 0.0
                 con.execute(
                     "INSERT INTO snapshots (id, branch_id, as_of, sha256, rows, balance, status) "
@@ -265,6 +284,75 @@ class LedgerStore:
                     "ORDER BY l.snapshot_id"
                 ).df()
             return con.execute("SELECT * FROM loans WHERE snapshot_id = ?", [snapshot_id]).df()
+
+    # ------------------------------------------------------------------ trends and migration
+
+    @staticmethod
+    def _write_aggregates(con: duckdb.DuckDBPyConnection, snapshot_id: int, as_of: pd.Timestamp,
+                          branch_id: str) -> None:
+        """Aggregate rows of one stored snapshot (inside the caller's transaction). A loan
+        row without a branch id takes the snapshot's branch."""
+        source = (
+            "(SELECT CAST($as_of AS DATE) AS as_of, coalesce(nullif(trim(branch_id), ''), $branch) AS branch_id, "
+            "industry_code, product, guarantee_type, region_code, account_manager, balance, five_class, dpd "
+            "FROM loans WHERE snapshot_id = $sid)"
+        )
+        result = build_aggregates(con, source, {"sid": snapshot_id, "as_of": pd.Timestamp(as_of).date(),
+                                                "branch": str(branch_id)})
+        cols = ", ".join(AGGREGATE_COLUMNS)
+        con.execute(f"INSERT INTO snapshot_aggregates (snapshot_id, {cols}) SELECT ?, {cols} FROM {result}",
+                    [snapshot_id])
+        con.execute(f"DROP TABLE {result}")
+
+    def _backfill_aggregates(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Aggregates for snapshots stored before the aggregate table existed (one transaction)."""
+        todo = con.execute(
+            "SELECT s.id, s.as_of, s.branch_id FROM snapshots s WHERE s.rows > 0 AND NOT EXISTS "
+            "(SELECT 1 FROM snapshot_aggregates a WHERE a.snapshot_id = s.id) ORDER BY s.id"
+        ).fetchall()
+        if not todo:
+            return
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for snapshot_id, as_of, branch_id in todo:
+                self._write_aggregates(con, int(snapshot_id), pd.Timestamp(as_of), str(branch_id))
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+
+    def aggregates(self, *, include_superseded: bool = False) -> SnapshotAggregates:
+        """Per-snapshot aggregates (:class:`riskcore.trends.SnapshotAggregates`) of the
+        active snapshots, summed over the snapshots of the same date (superseded ones
+        excluded unless ``include_superseded``, for audits)."""
+        keys = "a.as_of, a.branch_id, a.dimension, a.value, a.final_class"
+        sums = ", ".join(f"CAST(sum(a.{c}) AS {'BIGINT' if c.startswith('n_') else 'DOUBLE'}) AS {c}"
+                         for c in AGGREGATE_COLUMNS[5:])
+        rows = "FROM snapshot_aggregates a JOIN snapshots s ON s.id = a.snapshot_id" + (
+            "" if include_superseded else " WHERE s.status = 'active'")
+        with self._connect() as con:
+            # Two snapshots share aggregate keys only if they hold loans of the same branch
+            # and date (seen on the small 'book' rows); otherwise no re-summing is needed.
+            shared = con.execute(
+                f"SELECT count(*) FROM (SELECT a.as_of, a.branch_id {rows} {'AND' if 'WHERE' in rows else 'WHERE'} "
+                "a.dimension = 'book' GROUP BY ALL HAVING count(DISTINCT a.snapshot_id) > 1)"
+            ).fetchall()[0][0]
+            if shared:
+                frame = con.execute(f"SELECT {keys}, {sums} {rows} GROUP BY ALL").df()
+            else:
+                frame = con.execute(f"SELECT {', '.join('a.' + c for c in AGGREGATE_COLUMNS)} {rows}").df()
+        return SnapshotAggregates(frame)
+
+    def migration(self, start: Any, end: Any, *, branches: Sequence[str] | None = None) -> MigrationMatrix:
+        """Final-class migration between two dates over the active snapshots
+        (:func:`riskcore.migration.migration_matrix`, same rules), in DuckDB on the store."""
+        relation = (
+            "(SELECT s.as_of AS snapshot_date, l.loan_id, coalesce(nullif(trim(l.branch_id), ''), s.branch_id) "
+            "AS branch_id, l.balance, l.five_class, l.dpd FROM loans l JOIN snapshots s ON s.id = l.snapshot_id "
+            "WHERE s.status = 'active')"
+        )
+        with self._connect() as con:
+            return run_migration(con, migration_sql_source(relation), start, end, branches=branches)
 
     def save_profile(
         self, headers: Sequence[str], mapping: Mapping[str, str], *, name: str = "", kind: str = "loans"
@@ -486,6 +574,85 @@ class LedgerStore:
                               [name, wanted]).fetchone()
         assert row is not None
         return from_json(str(row[0]))
+
+    # ------------------------------------------------------------------ early-warning rule sets
+
+    def save_rules(self, rules: RuleSet, *, author: str, comment: str = "") -> SystemVersion:
+        """Save ``rules`` (:class:`riskcore.warning.RuleSet`) as the next version of ``rules.name``.
+
+        Versioned like :meth:`save_system`: 1 + the latest version of the name; the same
+        JSON text as the latest version stores nothing and returns it with
+        ``unchanged=True``. One transaction.
+
+        Raises
+        ------
+        ValueError
+            ``author`` is blank.
+        """
+        from riskcore.warning import to_json as rules_to_json
+
+        if not isinstance(author, str) or not author.strip():
+            raise ValueError("author: who saves the rules must be given")
+        body = rules_to_json(rules)
+        now = pd.Timestamp(datetime.now(timezone.utc).replace(tzinfo=None))
+        with self._connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                latest = con.execute(
+                    "SELECT version, author, created_at, comment, body FROM warning_rules WHERE name = ? "
+                    "ORDER BY version DESC LIMIT 1",
+                    [rules.name],
+                ).fetchone()
+                if latest is not None and latest[4] == body:
+                    con.execute("COMMIT")
+                    return SystemVersion(rules.name, int(latest[0]), str(latest[1]),
+                                         _utc(latest[2]), str(latest[3]), unchanged=True)
+                version = 1 if latest is None else int(latest[0]) + 1
+                con.execute(
+                    "INSERT INTO warning_rules (name, version, author, created_at, comment, rules_enabled, body) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [rules.name, version, author, now.to_pydatetime(), comment, len(rules.enabled), body],
+                )
+                con.execute("COMMIT")
+            except Exception:
+                con.execute("ROLLBACK")
+                raise
+        return SystemVersion(rules.name, version, author, _utc(now), comment)
+
+    def rule_sets(self) -> pd.DataFrame:
+        """Every saved version of every rule set, newest first: ``name``, ``version``,
+        ``author``, ``created_at`` (UTC), ``comment``, ``rules_enabled``."""
+        with self._connect() as con:
+            frame = con.execute(
+                "SELECT name, version, author, created_at, comment, rules_enabled FROM warning_rules "
+                "ORDER BY created_at DESC, name, version DESC"
+            ).df()
+        frame["created_at"] = pd.to_datetime(frame["created_at"]).dt.tz_localize("UTC")
+        return frame
+
+    def load_rules(self, name: str, version: int | None = None) -> RuleSet:
+        """Version ``version`` of rule set ``name`` (None → the latest).
+
+        Raises
+        ------
+        KeyError
+            No rule set of that name, or no such version (the message lists the versions).
+        """
+        from riskcore.warning import from_json as rules_from_json
+
+        with self._connect() as con:
+            versions = [int(r[0]) for r in con.execute(
+                "SELECT version FROM warning_rules WHERE name = ? ORDER BY version", [name]).fetchall()]
+            if not versions:
+                raise KeyError(f"no warning rule set named {name!r} in the store")
+            wanted = versions[-1] if version is None else int(version)
+            if wanted not in versions:
+                raise KeyError(f"warning rule set {name!r} has no version {wanted} "
+                               f"(versions: {', '.join(map(str, versions))})")
+            row = con.execute("SELECT body FROM warning_rules WHERE name = ? AND version = ?",
+                              [name, wanted]).fetchone()
+        assert row is not None
+        return rules_from_json(str(row[0]))
 
 
 def _utc(value: Any) -> pd.Timestamp:

@@ -100,7 +100,8 @@ def issues_table(issues: Sequence[Issue], lang: str | None) -> pd.DataFrame:
     ordered = sorted(issues, key=lambda i: (_SEVERITY_ORDER.get(i.severity, 2), i.row or 0, i.column or ""))
     return pd.DataFrame(
         {
-            t("col.row", lang): pd.array([i.row for i in ordered], dtype="Int64"),
+            # A file-level problem (a missing column, no branch) has no row: "—", not <NA>.
+            t("col.row", lang): ["—" if i.row is None else str(i.row) for i in ordered],
             t("col.column", lang): [i.column or "" for i in ordered],
             t("col.value", lang): [i.value or "" for i in ordered],
             t("col.severity", lang): [t(f"severity.{i.severity}", lang) for i in ordered],
@@ -209,7 +210,7 @@ def snapshots_table(snapshots: pd.DataFrame, lang: str | None) -> pd.DataFrame:
         t("col.rows", lang): ordered["rows"].to_numpy(),
         t("col.balance_total", lang): (ordered["balance"].astype("float64") / 1e4).round(2).to_numpy(),
         t("col.file", lang): ordered["file"].astype(str).to_numpy(),
-        t("col.superseded_by", lang): superseded.to_numpy(),
+        t("col.superseded_by", lang): ["—" if pd.isna(v) else str(int(v)) for v in superseded],
         t("col.stored_at", lang): pd.to_datetime(ordered["created_at"]).dt.strftime("%Y-%m-%d %H:%M").to_numpy(),
     }).reset_index(drop=True)
 

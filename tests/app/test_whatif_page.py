@@ -84,9 +84,15 @@ def test_rho_and_alpha_with_ahp_weights(baseline):
     ahp = pd.Series(range(1, len(keys) + 1), index=keys, dtype="float64")
     ahp /= ahp.sum()
     at = _page(ahp_global_weights=ahp)
-    points = {c: 100 * v for c, v in criterion_totals(ranking.entropy.weights,
-                                                      matrix.criteria.reindex(keys)).items()}
     at.slider(key="whatif_alpha").set_value(0.6).run()
+    # Moving α moves the criterion sliders to the criterion shares of the combined weights,
+    # so α alone gives exactly the ranking page's combined weights.
+    mix = combine_weights(ahp, ranking.entropy.weights, alpha=0.6)
+    points = {c: 100 * v for c, v in criterion_totals(mix, matrix.criteria.reindex(keys)).items()}
+    assert {c: at.slider(key=f"whatif_c_{c}").value for c in points} == pytest.approx(points)
+    combined = rank_book(matrix, rho=0.5, weights=mix)
+    assert compare_rankings(ranking.grey.grades, combined.grey.grades, top_n=50).kendall == pytest.approx(
+        _expected(baseline, points, alpha=0.6, rho=0.5, ahp=ahp).kendall)
     at.slider(key="whatif_rho").set_value(0.3).run()
     assert not at.exception, [e.value for e in at.exception]
     expected = _expected(baseline, points, alpha=0.6, rho=0.3, ahp=ahp)
