@@ -121,7 +121,9 @@ def _kpi(column: st.delta_generator.DeltaGenerator, key: str, name: str, *, inve
 
 
 # --- KPI cards: value, change since the previous snapshot, regulatory threshold -----------
-k_bal, k_npl, k_sm, k_od, k_cov, k_lpr = st.columns(6)
+# Two rows of three: six cards in one row cut "90.16 亿元" and "148.47%" to "90.16 …".
+k_bal, k_npl, k_sm = st.columns(3)
+k_od, k_cov, k_lpr = st.columns(3)
 balance_change = over_time.change("balance", as_of)
 k_bal.metric(t("overview.kpi.balance", lang), format_amount(now.balance, lang),
              delta=delta_text(balance_change, lang, amount=True), delta_color="off",
