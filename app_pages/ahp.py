@@ -23,8 +23,11 @@ Written on every run of this page, right after the judgments are evaluated:
     global weights.
 ``st.session_state["ahp_weights_info"]``
     ``dict``: ``source`` (``"expert"`` or ``"panel"``), ``experts`` (names aggregated into
-    the criteria matrix), ``ri_table`` (name), ``total_cr`` (float, hierarchy total CR) and
-    ``consistent`` (bool: every matrix used and the total have CR ≤ 0.10).
+    the criteria matrix), ``experts_by_matrix`` (matrix key -> names aggregated into it; with one
+    expert, that expert for every matrix), ``ri_table`` (name), ``total_cr`` (float, Saaty's
+    hierarchy CR over the criteria and indicator matrices), ``criteria_cr`` and ``indicator_cr``
+    (the criteria matrix's CR and the indicator level's total-ranking CR) and ``consistent``
+    (bool: every matrix used and the total have CR ≤ 0.10).
 
 All three keys are removed while the judgments cannot give global weights (a matrix whose
 judgments do not link all its elements, for every expert with a positive weight), so a
@@ -35,7 +38,14 @@ Page-private keys start with ``ahp_`` as well: ``ahp_judgments`` (the
 :class:`riskview.ahp_view.JudgmentSet`), ``ahp_current`` (index of the expert being edited),
 ``ahp_gen`` / ``ahp_edit_gen`` (generations that renew widget keys after a structural change
 or an edit), ``ahp_editors`` (pairwise editors of the last run), ``ahp_matrix`` and
-``ahp_add_from`` (choices kept across a language switch) and ``ahp_flash``.
+``ahp_add_from`` (choices kept across a language switch) and ``ahp_flash`` (messages for the
+next run, kept as message ids so they show in the language of the run that shows them).
+
+The expert widgets (selector, name, weight) get their values as arguments and are never
+written through session state; whatever changes what they show (a rename, a refused name,
+adding, removing, loading) renews their keys with ``ahp_gen``. A selectbox's value travels as
+its option's label: a browser keeps sending the old label after a rename, so the selector must
+be a new widget once its labels change.
 """
 
 from __future__ import annotations
@@ -62,10 +72,13 @@ from riskview.ahp_view import (
     fit_judgments,
     element_label,
     evaluate,
+    experts_phrase,
+    experts_status_notes,
     experts_table,
     file_error_text,
     from_json,
     global_table,
+    hierarchy_failures_text,
     intensity_options,
     local_weight_bar,
     matrix_name,
@@ -75,7 +88,10 @@ from riskview.ahp_view import (
     new_expert_name,
     pair_columns,
     pairs_frame,
+    panel_advice,
+    panel_advice_text,
     panel_cr_table,
+    panel_source_lines,
     panel_weight_chart,
     panel_weights_table,
     revision_text,
@@ -126,14 +142,21 @@ def _store(js: JudgmentSet, *, structural: bool = False) -> None:
     ss["ahp_current"] = min(ss["ahp_current"], len(js.experts) - 1)
 
 
-def _flash(where: str, kind: str, text: str) -> None:
-    ss["ahp_flash"][where] = (kind, text)
+def _lang() -> str:
+    """The language now: a callback made by an earlier run may run in a rerun after a switch."""
+    return str(ss.get("lang", "zh"))
+
+
+def _flash(where: str, kind: str, message: str, **params: Any) -> None:
+    """Keep a message for the next run as its id, so it shows in that run's language."""
+    ss["ahp_flash"][where] = (kind, message, params)
 
 
 def _show_flash(where: str) -> None:
     item = ss["ahp_flash"].pop(where, None)
     if item is not None:
-        getattr(st, item[0])(item[1])
+        kind, message, *params = item
+        getattr(st, kind)(t(message, lang, **params[0]) if params else message)
 
 
 def _apply_pending_edits() -> None:
@@ -160,27 +183,39 @@ def _on_ri(key: str) -> None:
     _store(JudgmentSet(_judgments().experts, ss[key]))
 
 
-def _on_expert(key: str) -> None:
-    ss["ahp_current"] = int(ss[key])
+def _select_expert(index: int) -> None:
+    """Edit another expert: renew the expert widgets so the selector shows them."""
+    ss["ahp_current"] = index
+    ss["ahp_gen"] += 1
 
 
 def _on_name(key: str, index: int) -> None:
     js = _judgments()
-    name = str(ss[key]).strip()
+    if index >= len(js.experts):
+        return
+    name = str(ss.get(key) or "").strip()
     others = {ex.name for i, ex in enumerate(js.experts) if i != index}
+    if name == js.experts[index].name:
+        # Nothing renamed (at most blanks around the name): show the kept name again.
+        _store(js, structural=True)
+        return
     if not name or name in others:
-        _flash("experts", "warning", t("ahp.name_taken", lang, name=name))
-        ss[key] = js.experts[index].name
+        _flash("experts", "warning", "ahp.name_taken", name=name)
+        _store(js, structural=True)  # new name widget: shows the kept name
         return
     experts = list(js.experts)
     experts[index] = Expert(name, experts[index].weight, experts[index].judgments)
-    _store(JudgmentSet(tuple(experts), js.ri_table))
+    # Structural: the selector's labels are the names, so it must be a new widget.
+    _store(JudgmentSet(tuple(experts), js.ri_table), structural=True)
 
 
 def _on_weight(key: str, index: int) -> None:
     js = _judgments()
+    value = ss.get(key)
+    if index >= len(js.experts) or not isinstance(value, int | float):
+        return
     experts = list(js.experts)
-    experts[index] = Expert(experts[index].name, float(ss[key]), experts[index].judgments)
+    experts[index] = Expert(experts[index].name, float(value), experts[index].judgments)
     _store(JudgmentSet(tuple(experts), js.ri_table))
 
 
@@ -189,7 +224,7 @@ def _add_expert() -> None:
     copy = ss.get(f"ahp_add_from_{lang}", ss.get("ahp_add_from")) == "copy"
     source = js.experts[ss["ahp_current"]]
     judgments = {k: dict(v) for k, v in source.judgments.items()} if copy else blank_judgments(SPECS)
-    expert = Expert(new_expert_name((e.name for e in js.experts), lang), 1.0, judgments)
+    expert = Expert(new_expert_name((e.name for e in js.experts), _lang()), 1.0, judgments)
     _store(JudgmentSet((*js.experts, expert), js.ri_table), structural=True)
     ss["ahp_current"] = len(js.experts)
 
@@ -206,7 +241,7 @@ def _apply_revision(expert: int, matrix: str, pair: tuple[str, str], value: floa
 
 
 def _reset() -> None:
-    _store(default_judgment_set(SPECS, lang), structural=True)
+    _store(default_judgment_set(SPECS, _lang()), structural=True)
     ss["ahp_current"] = 0
 
 
@@ -218,11 +253,11 @@ def _init(key: str, value: Any) -> str:
     return key
 
 
-def _badge(passed: bool) -> None:
+def _badge(passed: bool, passed_text: str | None = None, failed_text: str | None = None) -> None:
     if passed:
-        st.badge(t("ahp.badge.pass", lang), color="green", icon=":material/check_circle:")
+        st.badge(passed_text or t("ahp.badge.pass", lang), color="green", icon=":material/check_circle:")
     else:
-        st.badge(t("ahp.badge.fail", lang), color="red", icon=":material/error:")
+        st.badge(failed_text or t("ahp.badge.fail", lang), color="red", icon=":material/error:")
 
 
 # --- page ---------------------------------------------------------------------------------------
@@ -238,18 +273,27 @@ st.caption(t("ahp.intro", lang, n=len(SPECS[0].elements)))
 st.subheader(t("ahp.experts", lang))
 _show_flash("experts")
 c_expert, c_name, c_weight, c_ri = st.columns([3, 3, 2, 3], vertical_alignment="bottom")
-expert_key = _init(f"ahp_expert_{gen}", current)
-c_expert.selectbox(
-    t("ahp.expert", lang), range(len(js.experts)), format_func=lambda i: js.experts[i].name,
-    key=expert_key, on_change=_on_expert, args=(expert_key,),
+# The expert widgets take their values as arguments (so a browser that re-creates one shows
+# the real name and weight, not "" or 0.00) and get new keys whenever what they show changes.
+current = min(max(current, 0), len(js.experts) - 1)
+picked = c_expert.selectbox(
+    t("ahp.expert", lang), range(len(js.experts)), index=current, format_func=lambda i: js.experts[i].name,
+    key=f"ahp_expert_{gen}",
 )
-current = ss["ahp_current"] = int(ss[expert_key])
-name_key = _init(f"ahp_name_{gen}_{current}", js.experts[current].name)
-c_name.text_input(t("ahp.expert_name", lang), key=name_key, on_change=_on_name, args=(name_key, current))
-weight_key = _init(f"ahp_weight_{gen}_{current}", float(js.experts[current].weight))
+if isinstance(picked, int) and 0 <= picked < len(js.experts):
+    current = picked
+ss["ahp_current"] = current
+name_key = f"ahp_name_{gen}_{current}"
+c_name.text_input(
+    t("ahp.expert_name", lang), value=js.experts[current].name, key=name_key,
+    on_change=_on_name, args=(name_key, current),
+)
+weight_key = f"ahp_weight_{gen}_{current}"
+expert_weight = float(js.experts[current].weight)
 c_weight.number_input(
-    t("ahp.expert_weight", lang), min_value=0.0, max_value=100.0, step=0.5, format="%.2f",
-    help=t("ahp.expert_weight_help", lang), key=weight_key, on_change=_on_weight, args=(weight_key, current),
+    t("ahp.expert_weight", lang), value=expert_weight, min_value=0.0, max_value=max(100.0, expert_weight),
+    step=0.5, format="%.2f", help=t("ahp.expert_weight_help", lang), key=weight_key,
+    on_change=_on_weight, args=(weight_key, current),
 )
 # Selectboxes whose labels depend on the language carry it in their key: a keyed selectbox
 # otherwise keeps showing the previous language's label after a switch.
@@ -282,8 +326,14 @@ if hierarchy is not None:
     included = evaluation.panels[CRITERIA_MATRIX].included if evaluation.source == "panel" else (
         js.experts[0].name,)
     ss["ahp_weights_info"] = {
-        "source": evaluation.source, "experts": list(included), "ri_table": js.ri_table,
-        "total_cr": float(hierarchy.total_cr), "consistent": bool(hierarchy.consistent),
+        "source": evaluation.source, "experts": list(included),
+        "experts_by_matrix": {
+            s.key: list(evaluation.panels[s.key].included if evaluation.source == "panel" else included)
+            for s in SPECS
+        },
+        "ri_table": js.ri_table, "total_cr": float(hierarchy.total_cr),
+        "criteria_cr": float(hierarchy.criteria.cr), "indicator_cr": float(hierarchy.indicator_cr),
+        "consistent": bool(hierarchy.consistent),
     }
 else:
     for key in OUTPUT_KEYS:
@@ -295,12 +345,18 @@ st.dataframe(
     overview, hide_index=True, width="stretch",
     column_config={t("ahp.col.weight_share", lang): st.column_config.NumberColumn(format="percent")},
 )
+status_notes = experts_status_notes(js, evaluation, lang)
+if status_notes:
+    st.caption("  \n".join([t("ahp.status_note", lang), *status_notes]))
 
 # --- one matrix ---------------------------------------------------------------------------------
 st.subheader(t("ahp.judgments", lang))
+if ss.get("ahp_matrix") not in SPEC_BY_KEY:
+    ss["ahp_matrix"] = CRITERIA_MATRIX
+# Its labels depend on the language and on the indicator system (counts): both renew the key.
 matrix_key = ss["ahp_matrix"] = st.selectbox(
     t("ahp.matrix", lang), [s.key for s in SPECS], format_func=lambda k: matrix_title(SPEC_BY_KEY[k], lang),
-    key=_init(f"ahp_matrix_{lang}", ss.get("ahp_matrix", CRITERIA_MATRIX)),
+    key=_init(f"ahp_matrix_{gen}_{lang}", ss["ahp_matrix"]),
 )
 spec: MatrixSpec = SPEC_BY_KEY[matrix_key]
 expert = js.experts[current]
@@ -370,7 +426,7 @@ else:
 if evaluation.source == "panel" and spec.n > 1:
     panel = evaluation.panels[spec.key]
     st.subheader(t("ahp.panel", lang, matrix=matrix_label))
-    st.caption(t("ahp.panel_caption", lang, n=len(panel.included), table=ri_name))
+    st.caption(t("ahp.panel_caption", lang, experts=experts_phrase(panel.included, lang), table=ri_name))
     if panel.excluded:
         st.warning(t("ahp.panel_excluded", lang, names=join_list(panel.excluded, lang)))
     if panel.panel is None:
@@ -378,7 +434,15 @@ if evaluation.source == "panel" and spec.n > 1:
     else:
         p_left, p_right = st.columns([6, 5], gap="large")
         with p_left:
-            _badge(panel.panel.aggregate.consistent)
+            _badge(panel.panel.aggregate.consistent, t("ahp.badge.panel_pass", lang), t("ahp.badge.panel_fail", lang))
+            advice = panel_advice(js, evaluation, spec.key)
+            if advice is not None:
+                st.warning(panel_advice_text(advice, spec.key, lang), icon=":material/person_search:")
+                if advice.expert != current:
+                    st.button(
+                        t("ahp.panel_advice.go", lang, name=advice.name), key=f"ahp_go_{gen}_{ss['ahp_edit_gen']}",
+                        on_click=_select_expert, args=(advice.expert,), icon=":material/arrow_upward:",
+                    )
             st.dataframe(
                 panel_cr_table(js, evaluation, spec.key, lang), hide_index=True, width="stretch",
                 column_config={t("ahp.col.weight_share", lang): st.column_config.NumberColumn(format="percent")},
@@ -390,23 +454,29 @@ if evaluation.source == "panel" and spec.n > 1:
             )
         with p_right:
             st.plotly_chart(
-                panel_weight_chart(panel, lang, title=t("ahp.chart.panel_title", lang, matrix=matrix_label)),
+                panel_weight_chart(panel, lang, title=t("ahp.chart.panel_title", lang, matrix=matrix_label),
+                                   subtitle=t("ahp.chart.panel_subtitle", lang)),
                 **CHART_ARGS,
             )
 
 # --- global weights ----------------------------------------------------------------------------------
 st.subheader(t("ahp.global", lang))
 if evaluation.source == "panel":
-    st.caption(t("ahp.global.source_panel", lang, n=len(evaluation.panels[CRITERIA_MATRIX].included)))
+    st.caption("  \n".join([t("ahp.global.source_panel", lang), *panel_source_lines(evaluation, lang)]))
 else:
     st.caption(t("ahp.global.source_expert", lang, name=js.experts[0].name))
 if hierarchy is None:
     st.warning(t("ahp.global_unavailable", lang, matrices=missing_matrices_text(evaluation.blocking, lang)))
 else:
-    g1, g2, _g3 = st.columns([2, 3, 4], vertical_alignment="center")
-    g1.metric(t("ahp.total_cr", lang), f"{hierarchy.total_cr:.4f}", help=t("ahp.total_cr_help", lang, table=ri_name))
-    with g2:
-        _badge(hierarchy.consistent)
+    g1, g2, g3 = st.columns(3)
+    g1.metric(t("ahp.criteria_cr", lang), f"{hierarchy.criteria.cr:.4f}", help=t("ahp.criteria_cr_help", lang),
+              border=True)
+    g2.metric(t("ahp.indicator_cr", lang), f"{hierarchy.indicator_cr:.4f}",
+              help=t("ahp.indicator_cr_help", lang, table=ri_name), border=True)
+    g3.metric(t("ahp.total_cr", lang), f"{hierarchy.total_cr:.4f}", help=t("ahp.total_cr_help", lang, table=ri_name),
+              border=True)
+    _badge(hierarchy.consistent, t("ahp.badge.hierarchy_pass", lang),
+           t("ahp.badge.hierarchy_fail", lang, matrices=hierarchy_failures_text(hierarchy, lang)))
     st.caption(t("ahp.global_note", lang))
     table = global_table(hierarchy, lang)
     st.dataframe(
@@ -446,5 +516,5 @@ if uploaded is not None:
     else:
         _store(loaded, structural=True)
         ss["ahp_current"] = 0
-        _flash("io", "success", t("ahp.loaded", lang, file=uploaded.name, n=len(loaded.experts)))
+        _flash("io", "success", "ahp.loaded", file=uploaded.name, n=len(loaded.experts))
         st.rerun()

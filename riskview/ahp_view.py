@@ -47,6 +47,7 @@ from riskcore.weights.ahp import (
     ahp_hierarchy,
     ahp_matrix_from_pairs,
     ahp_panel,
+    ahp_revision,
     ahp_weights,
 )
 from riskview.i18n import criterion_label, indicator_label, join_list, t
@@ -74,6 +75,7 @@ __all__ = [
     "JudgmentSet",
     "MatrixOutcome",
     "MatrixSpec",
+    "PanelAdvice",
     "PanelOutcome",
     "apply_edits",
     "blank_judgments",
@@ -84,11 +86,15 @@ __all__ = [
     "element_label",
     "evaluate",
     "evaluate_matrix",
+    "experts_phrase",
+    "experts_status_notes",
     "experts_table",
     "file_error_text",
     "format_value",
     "from_json",
     "global_table",
+    "hierarchy_failures",
+    "hierarchy_failures_text",
     "hierarchy_specs",
     "intensity_label",
     "intensity_options",
@@ -103,7 +109,10 @@ __all__ = [
     "pair_columns",
     "pairs_frame",
     "pairwise_matrix",
+    "panel_advice",
+    "panel_advice_text",
     "panel_cr_table",
+    "panel_source_lines",
     "panel_weight_chart",
     "panel_weights_table",
     "parse_intensity",
@@ -417,6 +426,24 @@ class Evaluation:
         return outcome.panel.aggregate_matrix if outcome.panel is not None else None
 
 
+@dataclass(frozen=True, slots=True)
+class PanelAdvice:
+    """The expert whose judgments contribute most to an inconsistent panel aggregate.
+
+    ``expert`` is the index in the judgment set; ``panel_cr`` the aggregate's CR;
+    ``cr_without`` the aggregate's CR with this expert left out (None when the expert is the
+    only one aggregated); ``own_cr`` the expert's own CR and ``revision`` riskcore's
+    "revise first" suggestion for the expert's own matrix (None when it is consistent).
+    """
+
+    expert: int
+    name: str
+    panel_cr: float
+    cr_without: float | None
+    own_cr: float
+    revision: AHPRevision | None
+
+
 def pairwise_matrix(spec: MatrixSpec, judgments: Mapping[Pair, Judgment]) -> pd.DataFrame:
     """The reciprocal matrix of the judged rows (riskcore's ``ahp_matrix_from_pairs``)."""
     rows = []
@@ -497,6 +524,42 @@ def evaluate(js: JudgmentSet, specs: Sequence[MatrixSpec]) -> Evaluation:
         matrices[top.key], {c.key: matrices[c.key] for c in children}, ri_table=js.ri_table
     )
     return replace(evaluation, hierarchy=hierarchy)
+
+
+def panel_advice(js: JudgmentSet, evaluation: Evaluation, key: str) -> PanelAdvice | None:
+    """Who to ask first when the panel aggregate of matrix ``key`` fails (CR > 0.10).
+
+    The expert whose removal from the panel lowers the aggregate's CR most (riskcore's
+    ``ahp_panel`` over the others, same expert weights and RI table); ties go to the larger
+    own CR. With one expert aggregated, that expert. None when there is no panel, or its
+    aggregate is consistent.
+    """
+    outcome = evaluation.panels.get(key)
+    if outcome is None or outcome.panel is None or outcome.panel.aggregate.consistent:
+        return None
+    index = {ex.name: i for i, ex in enumerate(js.experts)}
+    candidates = []
+    for name in outcome.included:
+        rest = [n for n in outcome.included if n != name]
+        without = None
+        if rest:
+            without = ahp_panel(
+                {n: evaluation.experts[index[n]][key].matrix for n in rest},
+                {n: js.experts[index[n]].weight for n in rest}, ri_table=js.ri_table,
+            ).aggregate.cr
+        own = outcome.panel.experts[name]
+        candidates.append((math.inf if without is None else without, -own.cr, index[name], without, own))
+    _, _, i, without, own = min(candidates, key=lambda c: (c[0], c[1], c[2]))
+    revision = None if own.consistent else ahp_revision(evaluation.experts[i][key].matrix, ri_table=js.ri_table)
+    return PanelAdvice(i, js.experts[i].name, float(outcome.panel.aggregate.cr),
+                       None if without is None else float(without), float(own.cr), revision)
+
+
+def hierarchy_failures(hierarchy: AHPHierarchyResult) -> tuple[str, ...]:
+    """Keys of the matrices behind the global weights whose CR > 0.10 (criteria first)."""
+    failing = [CRITERIA_MATRIX] if not hierarchy.criteria.consistent else []
+    failing += [str(k) for k, r in hierarchy.children.items() if not r.consistent]
+    return tuple(failing)
 
 
 # ============================================================================ LABELS
@@ -769,6 +832,77 @@ def experts_table(js: JudgmentSet, evaluation: Evaluation, lang: str | None) -> 
     return pd.DataFrame(rows)
 
 
+def experts_status_notes(js: JudgmentSet, evaluation: Evaluation, lang: str | None) -> list[str]:
+    """One line per expert with matrices lacking judgments or failing the check, naming
+    them (the table's status column only counts them)."""
+    lines = []
+    for ex, outcomes in zip(js.experts, evaluation.experts, strict=True):
+        lacking = [s.key for s in evaluation.specs if outcomes[s.key].result is None]
+        failing = [s.key for s in evaluation.specs
+                   if (r := outcomes[s.key].result) is not None and not r.consistent]
+        parts = []
+        if lacking:
+            parts.append(t("ahp.status_detail.incomplete", lang, matrices=missing_matrices_text(lacking, lang)))
+        if failing:
+            parts.append(t("ahp.status_detail.fail", lang, matrices=missing_matrices_text(failing, lang)))
+        if parts:
+            lines.append(t("ahp.status_detail", lang, name=ex.name, details=t("ahp.list_sep", lang).join(parts)))
+    return lines
+
+
+def experts_phrase(names: Sequence[str], lang: str | None) -> str:
+    """"3 位专家（张三、李四、王五）", "1 expert (Li)"; "none" when empty."""
+    if not names:
+        return t("ahp.source.none", lang)
+    key = "ahp.source.expert_one" if len(names) == 1 else "ahp.source.experts"
+    return t(key, lang, n=len(names), names=join_list(names, lang))
+
+
+def panel_source_lines(evaluation: Evaluation, lang: str | None) -> list[str]:
+    """Per level, whose judgments the panel aggregated: "准则层：3 位专家（…）",
+    "指标层：1 位专家（李四）". Indicator matrices aggregated from different experts are
+    listed by group ("指标层 · 财务风险、经营风险：…"); matrices of one element need no
+    judgment and are left out."""
+    if evaluation.source != "panel":
+        return []
+    lines = [t("ahp.source.criteria", lang, experts=experts_phrase(evaluation.panels[CRITERIA_MATRIX].included, lang))]
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for spec in evaluation.specs:
+        if spec.key != CRITERIA_MATRIX and spec.n > 1:
+            groups.setdefault(evaluation.panels[spec.key].included, []).append(spec.key)
+    if len(groups) == 1:
+        (names,) = groups
+        lines.append(t("ahp.source.indicators", lang, experts=experts_phrase(names, lang)))
+    else:
+        for names, keys in groups.items():
+            lines.append(t("ahp.source.indicators_of", lang, experts=experts_phrase(names, lang),
+                           matrices=join_list((criterion_label(k, lang) for k in keys), lang)))
+    return lines
+
+
+def panel_advice_text(advice: PanelAdvice, matrix: str, lang: str | None) -> str:
+    """The advice shown under a failing panel aggregate: who contributes most, and what to
+    revise first (the expert's own suggestion) or, when the expert is consistent, to compare."""
+    cr, own = f"{advice.panel_cr:.4f}", f"{advice.own_cr:.4f}"
+    if advice.cr_without is None:
+        head = t("ahp.panel_advice.only", lang, cr=cr, name=advice.name, own=own)
+    else:
+        head = t("ahp.panel_advice.culprit", lang, cr=cr, name=advice.name, own=own,
+                 without=f"{advice.cr_without:.4f}")
+    if advice.revision is not None:
+        tail = t("ahp.panel_advice.revise", lang, name=advice.name,
+                 revision=revision_text(advice.revision, matrix, lang))
+    else:
+        tail = t("ahp.panel_advice.disagree", lang, name=advice.name)
+    return f"{head} {tail}"
+
+
+def hierarchy_failures_text(hierarchy: AHPHierarchyResult, lang: str | None) -> str:
+    """"准则层、信用风险" for the failing matrices, or the total CR when only it fails."""
+    failing = hierarchy_failures(hierarchy)
+    return missing_matrices_text(failing, lang) if failing else t("ahp.total_cr", lang)
+
+
 def panel_weights_table(outcome: PanelOutcome, lang: str | None) -> pd.DataFrame:
     """Elements × (each aggregated expert's weights, then the panel's), as floats."""
     spec = outcome.spec
@@ -863,9 +997,10 @@ def local_weight_bar(spec: MatrixSpec, weights: pd.Series, lang: str, *, title: 
     return fig
 
 
-def panel_weight_chart(outcome: PanelOutcome, lang: str, *, title: str) -> go.Figure:
+def panel_weight_chart(outcome: PanelOutcome, lang: str, *, title: str, subtitle: str | None = None) -> go.Figure:
     """The panel's aggregate weights as bars with each aggregated expert's weight as a marker
-    (hollow, one symbol per expert), largest aggregate weight on top."""
+    (hollow, one symbol per expert), largest aggregate weight on top. ``subtitle`` goes on a
+    second, smaller title line (a short title is not clipped in a half-width column)."""
     spec = outcome.spec
     fig = go.Figure()
     if outcome.panel is None:
@@ -890,8 +1025,8 @@ def panel_weight_chart(outcome: PanelOutcome, lang: str, *, title: str) -> go.Fi
         )
     top = max(float(agg.max()), *(float(outcome.panel.experts[n].weights.max()) for n in outcome.included))
     fig.update_layout(
-        template=house_template(), title={"text": title}, height=max(300, 40 * spec.n + 170),
-        margin={"t": 60, "b": 90},
+        template=house_template(), title={"text": title if not subtitle else f"{title}<br><sup>{subtitle}</sup>"},
+        height=max(300, 40 * spec.n + 170), margin={"t": 80 if subtitle else 60, "b": 90},
         xaxis={"title": {"text": t("ahp.chart.weight", lang)}, "tickformat": ".0%", "showgrid": True,
                "range": [0, top * 1.2 if top > 0 else 1]},
         yaxis={"categoryorder": "array", "categoryarray": labels[::-1], "ticks": "", "title": {"text": ""}},

@@ -709,8 +709,8 @@ _ENTRIES: Final[tuple[tuple[str, str, str], ...]] = (
     ),
     (
         "ahp.panel_advice.revise",
-        "请先修改「{name}」的判断（切换到该专家后可在上方采纳）：{revision}",
-        "Revise {name}'s judgments first (switch to this expert to apply it above): {revision}",
+        "「{name}」本人的修改建议（切换到该专家即可在上方采纳）：{revision}",
+        "{name}'s own suggestion (switch to this expert to apply it above): {revision}",
     ),
     (
         "ahp.panel_advice.disagree",

@@ -126,8 +126,15 @@ class AHPHierarchyResult:
     """Criteria -> indicators synthesis: global weight = criterion weight x local weight.
 
     ``table`` has columns criterion, indicator, criterion_weight, local_weight,
-    global_weight; ``total_cr`` is the hierarchy's overall consistency ratio
-    sum_c w_c CI_c / sum_c w_c RI_c over criteria with indicators (层次总排序一致性).
+    global_weight.
+
+    ``total_cr`` is Saaty's consistency ratio of the whole hierarchy,
+    (CI_0 + sum_c w_c CI_c) / (RI_0 + sum_c w_c RI_c): the criteria matrix (CI_0, RI_0)
+    plus the indicator matrices weighted by their criterion's weight w_c, so an
+    inconsistent criteria level shows in it. ``indicator_cr`` is the indicator level's
+    total-ranking ratio sum_c w_c CI_c / sum_c w_c RI_c (层次总排序一致性比率 of the
+    textbooks), which leaves the criteria matrix out; 0 when no indicator matrix has
+    RI > 0. ``consistent``: every matrix and ``total_cr`` have CR <= 0.10.
     """
 
     criteria: AHPResult
@@ -136,6 +143,7 @@ class AHPHierarchyResult:
     table: pd.DataFrame
     total_cr: float
     consistent: bool
+    indicator_cr: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -591,6 +599,10 @@ def ahp_hierarchy(
         raise ValueError(f"indicator labels appear under more than one criterion: {dupes}")
     num = sum(top.weights[c] * r.ci for c, r in results.items())
     den = sum(top.weights[c] * r.ri for c, r in results.items())
+    indicator_cr = float(num / den) if den > 0 else 0.0
+    # Saaty's hierarchy CR counts the criteria matrix too (weight 1: it is the only matrix
+    # of its level); leaving it out hid an inconsistent criteria level.
+    num, den = top.ci + num, top.ri + den
     total_cr = float(num / den) if den > 0 else 0.0
     return AHPHierarchyResult(
         criteria=top,
@@ -599,6 +611,7 @@ def ahp_hierarchy(
         table=table,
         total_cr=total_cr,
         consistent=bool(top.consistent and all(r.consistent for r in results.values()) and total_cr <= CR_THRESHOLD),
+        indicator_cr=indicator_cr,
     )
 
 

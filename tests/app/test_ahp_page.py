@@ -15,8 +15,10 @@ from unittest.mock import patch
 
 import pandas as pd
 import pytest
+from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Selectbox
 
 from riskcore.indicators import CRITERIA, DEFAULT_INDICATORS
 from riskcore.weights.ahp import (
@@ -28,11 +30,19 @@ from riskcore.weights.ahp import (
     ahp_weights,
 )
 from riskview.ahp_view import (
+    CRITERIA_MATRIX,
+    Expert,
+    Judgment,
     JudgmentFileError,
+    JudgmentSet,
+    blank_judgments,
+    default_judgment_set,
     file_error_text,
     from_json,
     hierarchy_specs,
+    pairwise_matrix,
     revision_text,
+    set_judgment,
 )
 from riskview.i18n import t
 
@@ -243,7 +253,7 @@ def test_inconsistent_expert_shows_the_fail_badge_and_the_revision_hint() -> Non
     # The panel overview marks the failing matrix too.
     overview = next(d.value for d in at.dataframe if "一致性" in d.value.columns and "准则层" in d.value.columns)
     assert overview.loc[0, "准则层"] == f"{result.cr:.4f} ✗"
-    assert overview.loc[0, "一致性"] == "1 个矩阵未通过"
+    assert overview.loc[0, "一致性"] == "1 个未通过"
     assert "ahp_global_weights" in at.session_state and not at.session_state["ahp_weights_info"]["consistent"]
 
     at.button(key=next(b.key for b in at.button if b.key and b.key.startswith("ahp_apply_"))).click().run()
@@ -363,6 +373,223 @@ def test_renaming_to_a_taken_name_is_refused() -> None:
     _ok(at)
     assert [w.value for w in at.warning if "名称" in w.value] == [t("ahp.name_taken", "zh", name="专家 1")]
     assert [e.name for e in at.session_state["ahp_judgments"].experts] == ["专家 1", "专家 2"]
+
+
+def _browser_run(at: AppTest, kept: dict[str, str]) -> AppTest:
+    """Run as a browser does for the selectboxes in ``kept`` (widget id → label): a browser
+    keeps sending the label it holds for a widget whose id stayed the same and whose value
+    the script did not set, even after the options were relabelled. AppTest itself would
+    send the relabelled option, which hides the difference."""
+    original = Selectbox._widget_state
+
+    def widget_state(self: Selectbox) -> WidgetState:
+        if self.id not in kept:
+            return original.fget(self)  # type: ignore[attr-defined]
+        ws = WidgetState()
+        ws.id = self.id
+        ws.string_value = kept[self.id]
+        return ws
+
+    with patch.object(Selectbox, "_widget_state", property(widget_state)):
+        return at.run()
+
+
+def _kept_label(at: AppTest, before: tuple[str, str]) -> dict[str, str]:
+    """What a browser sends for the expert selector after a run, given ``before`` = (widget
+    id, label shown) of the selector before it: that old label while the widget is the same
+    and the script did not set it."""
+    after = at.selectbox(key=_expert_widget(at, "selectbox", "ahp_expert_"))
+    if after.id == before[0] and not after.proto.set_value:
+        return {after.id: before[1]}
+    return {}
+
+
+@pytest.mark.parametrize("then", ["add", "edit", "weight"])
+def test_renaming_an_expert_keeps_judgments_and_weight_and_the_next_change_works(then: str) -> None:
+    at = _page("zh")
+    at.button(key="ahp_add").click().run()  # 专家 2, blank
+    at = _edit(at, {0: {COL["zh"]["k"]: "5 · 明显重要"}})  # a judgment of 专家 2
+    at.number_input(key=_expert_widget(at, "number_input", "ahp_weight_")).set_value(2.0).run()
+    _ok(at)
+    before = at.session_state["ahp_judgments"].experts[1]
+    selector = at.selectbox(key=_expert_widget(at, "selectbox", "ahp_expert_"))
+    shown = (selector.id, selector.options[selector.index])
+    assert shown[1] == "专家 2"
+    at.text_input(key=_expert_widget(at, "text_input", "ahp_name_")).input("李四").run()
+    _ok(at)
+    kept = _kept_label(at, shown)
+    # The widgets show the renamed expert's own name and weight, also to a browser that
+    # re-creates them (their default is the value, not "" or the minimum 0.00).
+    name = at.text_input(key=_expert_widget(at, "text_input", "ahp_name_"))
+    weight = at.number_input(key=_expert_widget(at, "number_input", "ahp_weight_"))
+    assert (name.value, name.proto.default) == ("李四", "李四")
+    assert (weight.value, weight.proto.default) == (2.0, 2.0)
+    assert at.selectbox(key=_expert_widget(at, "selectbox", "ahp_expert_")).options == ["专家 1", "李四"]
+
+    # The next change of any widget, as the browser sends it.
+    if then == "add":
+        at.button(key="ahp_add").click()
+    elif then == "edit":
+        key = at.data_editor[0].key
+        at.session_state[key] = {"edited_rows": {1: {COL["zh"]["k"]: "3 · 稍微重要"}}, "added_rows": [],
+                                 "deleted_rows": []}
+    else:
+        at.number_input(key=_expert_widget(at, "number_input", "ahp_weight_")).set_value(3.0)
+    at = _browser_run(at, kept)
+    _ok(at)
+    experts = at.session_state["ahp_judgments"].experts
+    renamed = experts[1]
+    assert renamed.name == "李四"
+    assert renamed.weight == (3.0 if then == "weight" else 2.0)
+    if then != "edit":
+        assert renamed.judgments == before.judgments
+    assert [e.name for e in experts] == (["专家 1", "李四", "专家 2"] if then == "add" else ["专家 1", "李四"])
+    assert not [w.value for w in at.warning if "名称" in w.value or "name" in w.value]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_empty_name_is_refused_in_the_page_language(lang: str) -> None:
+    at = _page(lang)
+    at.text_input(key=_expert_widget(at, "text_input", "ahp_name_")).input("  ").run()
+    _ok(at)
+    assert [w.value for w in at.warning] == [t("ahp.name_taken", lang, name="")]
+    name = at.text_input(key=_expert_widget(at, "text_input", "ahp_name_"))
+    assert name.value == t("ahp.default_expert", lang, n=1)
+    # Shown once: the next run has no warning left.
+    at.number_input(key=_expert_widget(at, "number_input", "ahp_weight_")).set_value(1.5).run()
+    _ok(at)
+    assert not at.warning
+    assert at.session_state["ahp_judgments"].experts[0].name == t("ahp.default_expert", lang, n=1)
+
+
+def test_a_name_warning_is_in_the_language_of_the_page_that_shows_it() -> None:
+    """A taken name entered in the same interaction as a switch to Chinese (the callback was
+    made by the English run) is refused in Chinese, the language of the page showing it."""
+    at = _page("en")
+    at.button(key="ahp_add").click().run()
+    at.text_input(key=_expert_widget(at, "text_input", "ahp_name_")).input("Expert 1")
+    at.session_state["lang"] = "zh"
+    at.run()
+    _ok(at)
+    assert [w.value for w in at.warning if "Expert 1" in w.value] == [t("ahp.name_taken", "zh", name="Expert 1")]
+    assert [e.name for e in at.session_state["ahp_judgments"].experts] == ["Expert 1", "Expert 2"]
+
+
+# --------------------------------------------------------------------------- panel figures and advice
+
+
+def _page_with(js: JudgmentSet, lang: str = "zh") -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["lang"] = lang
+    at.session_state["ahp_judgments"] = js
+    return at.run()
+
+
+def _inconsistent_panel() -> JudgmentSet:
+    """Three experts; 李四 (weight 5) judges the criteria very inconsistently, so the panel's
+    criteria aggregate fails (CR > 0.10) while every indicator matrix passes."""
+    base = default_judgment_set(list(SPECS.values()), "zh")
+    bad = set_judgment(base, 0, CRITERIA_MATRIX, ("market", "credit"), Judgment("a", 9))
+    bad = set_judgment(bad, 0, CRITERIA_MATRIX, ("operational", "credit"), Judgment("a", 7)).experts[0]
+    mild = set_judgment(base, 0, CRITERIA_MATRIX, ("financial", "credit"), Judgment("b", 3)).experts[0]
+    return JudgmentSet((Expert("张三", 1.0, base.experts[0].judgments), Expert("李四", 5.0, bad.judgments),
+                        Expert("王五", 1.0, mild.judgments)))
+
+
+def _aggregates(js: JudgmentSet) -> dict[str, pd.DataFrame]:
+    return {
+        key: ahp_panel({e.name: pairwise_matrix(spec, e.judgments[key]) for e in js.experts},
+                       {e.name: e.weight for e in js.experts}).aggregate_matrix
+        for key, spec in SPECS.items()
+    }
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_hierarchy_total_cr_includes_the_inconsistent_criteria_level(lang: str) -> None:
+    js = _inconsistent_panel()
+    at = _page_with(js, lang)
+    _ok(at)
+    agg = _aggregates(js)
+    crit = ahp_weights(agg[CRITERIA_MATRIX])
+    children = {c: ahp_weights(agg[c]) for c in CRITERIA}
+    assert isinstance(crit, AHPResult) and crit.cr > 0.10
+    w = crit.weights
+    # Saaty: (CI_criteria + Σ w_c CI_c) / (RI_criteria + Σ w_c RI_c); RI = 0 for matrices of 1 or 2.
+    total = (crit.ci + sum(w[c] * r.ci for c, r in children.items())) / (
+        crit.ri + sum(w[c] * r.ri for c, r in children.items()))
+    level = sum(w[c] * r.ci for c, r in children.items()) / sum(w[c] * r.ri for c, r in children.items())
+    assert level < total < crit.cr  # the criteria level now weighs in
+    assert _metric(at, "ahp.criteria_cr", lang) == f"{crit.cr:.4f}"
+    assert _metric(at, "ahp.indicator_cr", lang) == f"{level:.4f}"
+    assert _metric(at, "ahp.total_cr", lang) == f"{total:.4f}"
+    info = at.session_state["ahp_weights_info"]
+    assert info["total_cr"] == pytest.approx(total, rel=1e-9) and not info["consistent"]
+    assert info["criteria_cr"] == pytest.approx(crit.cr, rel=1e-9)
+    # Each badge says what it judges: the panel's criteria aggregate, then the whole hierarchy.
+    criteria = t("ahp.matrix.criteria_short", lang)
+    assert f":red-badge[:material/error: {t('ahp.badge.panel_fail', lang)}]" in _badges(at)
+    assert f":red-badge[:material/error: {t('ahp.badge.hierarchy_fail', lang, matrices=criteria)}]" in _badges(at)
+
+
+def test_panel_source_says_whose_judgments_each_level_aggregates() -> None:
+    base = default_judgment_set(list(SPECS.values()), "zh").experts[0]
+    lazy = {**blank_judgments(SPECS.values()), CRITERIA_MATRIX: dict(base.judgments[CRITERIA_MATRIX])}
+    js = JudgmentSet((Expert("张三", 1.0, base.judgments), Expert("李四", 1.0, lazy), Expert("王五", 1.0, lazy)))
+    at = _page_with(js, "zh")
+    _ok(at)
+    source = next(c.value for c in at.caption if c.value.startswith(t("ahp.global.source_panel", "zh")))
+    assert source.split("  \n")[1:] == ["准则层：3 位专家（张三、李四、王五）", "指标层：1 位专家（张三）"]
+    assert at.session_state["ahp_weights_info"]["experts_by_matrix"]["credit"] == ["张三"]
+    # The consistency column stays short; the caption under the table names the matrices.
+    overview = next(d.value for d in at.dataframe if "一致性" in d.value.columns and "准则层" in d.value.columns)
+    assert overview["一致性"].tolist() == ["全部通过", "5 个判断不足", "5 个判断不足"]
+    lacking = "财务风险、经营风险、信用风险、担保风险、合规（法律）风险 判断不足"
+    notes = next(c.value for c in at.caption if c.value.startswith(t("ahp.status_note", "zh")))
+    assert notes.split("  \n")[1:] == [f"李四：{lacking}", f"王五：{lacking}"]
+    at = _select_matrix(at, "credit")
+    _ok(at)
+    assert t("ahp.panel_caption", "zh", experts="1 位专家（张三）", table="Saaty 1980（n ≤ 15）") in [
+        c.value for c in at.caption]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_inconsistent_panel_names_the_expert_to_revise_first(lang: str) -> None:
+    js = _inconsistent_panel()
+    at = _page_with(js, lang)
+    _ok(at)
+    mine = pairwise_matrix(SPECS[CRITERIA_MATRIX], js.experts[1].judgments[CRITERIA_MATRIX])
+    revision = revision_text(ahp_revision(mine), CRITERIA_MATRIX, lang)
+    advice = [w.value for w in at.warning if revision in w.value]
+    assert len(advice) == 1
+    who = "「李四」" if lang == "zh" else "李四's judgments contribute most"
+    assert who in advice[0]
+    # Remove 李四 and the panel passes: the advice names the right expert.
+    rest = {e.name: pairwise_matrix(SPECS[CRITERIA_MATRIX], e.judgments[CRITERIA_MATRIX]) for e in js.experts
+            if e.name != "李四"}
+    without = ahp_panel(rest, {"张三": 1.0, "王五": 1.0}).aggregate.cr
+    assert f"{without:.4f}" in advice[0] and without <= 0.10
+
+    # The button switches to 李四, whose own revise-first suggestion is then shown with its button.
+    go = next(b for b in at.button if b.key and b.key.startswith("ahp_go_"))
+    assert go.label == t("ahp.panel_advice.go", lang, name="李四")
+    go.click().run()
+    _ok(at)
+    assert at.text_input(key=_expert_widget(at, "text_input", "ahp_name_")).value == "李四"
+    assert at.selectbox(key=_expert_widget(at, "selectbox", "ahp_expert_")).value == 1
+    assert revision in [w.value for w in at.warning]
+    assert any(b.key and b.key.startswith("ahp_apply_") for b in at.button)
+    assert not any(b.key and b.key.startswith("ahp_go_") for b in at.button)  # already editing 李四
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_panel_chart_title_is_short_with_the_legend_hint_below(lang: str) -> None:
+    at = _page_with(_inconsistent_panel(), lang)
+    _ok(at)
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    criteria = t("ahp.matrix.criteria_short", lang)
+    head = t("ahp.chart.panel_title", lang, matrix=criteria)
+    assert f"{head}<br><sup>{t('ahp.chart.panel_subtitle', lang)}</sup>" in titles
+    assert len(head) <= 25
 
 
 # --------------------------------------------------------------------------- save and load

@@ -29,15 +29,20 @@ from riskview.ahp_view import (
     JudgmentFileError,
     JudgmentSet,
     MatrixSpec,
+    PanelAdvice,
     apply_edits,
     blank_judgments,
     default_judgment_set,
     evaluate,
+    experts_phrase,
+    experts_status_notes,
     experts_table,
     file_error_text,
     format_value,
     from_json,
     global_table,
+    hierarchy_failures,
+    hierarchy_failures_text,
     hierarchy_specs,
     intensity_label,
     intensity_options,
@@ -48,7 +53,10 @@ from riskview.ahp_view import (
     pair_columns,
     pairs_frame,
     pairwise_matrix,
+    panel_advice,
+    panel_advice_text,
     panel_cr_table,
+    panel_source_lines,
     panel_weight_chart,
     panel_weights_table,
     parse_intensity,
@@ -330,7 +338,7 @@ def test_blank_and_zero_weight_experts_are_left_out_of_the_panel() -> None:
     assert panel.included == ("专家 1",) and panel.excluded == ("空白", "零权重")
     assert ev.hierarchy is not None
     table = experts_table(js, ev, "zh")
-    assert table["一致性"].tolist() == ["全部通过", "6 个矩阵判断不足", "全部通过"]
+    assert table["一致性"].tolist() == ["全部通过", "6 个判断不足", "全部通过"]
     assert table.loc[1, "准则层"] == "判断不足"
     assert not table.isna().any().any()
     cr = panel_cr_table(js, ev, CRITERIA_MATRIX, "zh")
@@ -536,3 +544,126 @@ def test_judgments_follow_a_changed_indicator_system() -> None:
     # A pair now listed the other way round keeps its meaning.
     swapped = fit_judgments(edited, (MatrixSpec("compliance", ("admin_penalties", "litigation_count")),))
     assert swapped.experts[0].judgments["compliance"][("admin_penalties", "litigation_count")] == Judgment("a", 7)
+
+
+# --------------------------------------------------------------------------- hierarchy CR, panel source and advice
+
+
+def _m3(a: float, b: float, c: float, labels: list[str]) -> pd.DataFrame:
+    return pd.DataFrame([[1, a, b], [1 / a, 1, c], [1 / b, 1 / c, 1]], index=labels, columns=labels)
+
+
+def test_hierarchy_total_cr_counts_the_criteria_matrix_by_hand() -> None:
+    """Saaty's hierarchy CR = (CI_criteria + Σ w_i CI_i) / (RI_criteria + Σ w_i RI_i).
+
+    For a 3 × 3 reciprocal matrix with a12 = a, a13 = b, a23 = c, λmax = 1 + r + 1/r with
+    r = (b / (a c))^(1/3), and the eigenvector is the row geometric mean, so everything here
+    is computed by hand from closed forms."""
+    crit = _m3(2, 1, 2, ["x", "y", "z"])  # r = 4^(-1/3): CR ≈ 0.187, inconsistent
+    child_x = _m3(2, 4, 3, ["x1", "x2", "x3"])  # r = (2/3)^(1/3): CR ≈ 0.016
+    child_y = pd.DataFrame([[1, 3], [1 / 3, 1]], index=["y1", "y2"], columns=["y1", "y2"])  # CI = RI = 0
+    h = ahp_hierarchy(crit, {"x": child_x, "y": child_y})  # z is a leaf
+
+    ci_crit = (1 + 4 ** (-1 / 3) + 4 ** (1 / 3) - 3) / 2
+    ci_x = (1 + (2 / 3) ** (1 / 3) + 1.5 ** (1 / 3) - 3) / 2
+    gm = [2 ** (1 / 3), 1.0, 2 ** (-1 / 3)]
+    w_x = gm[0] / sum(gm)
+    ri3 = 0.58
+    assert h.criteria.cr == pytest.approx(ci_crit / ri3, rel=1e-12)
+    assert h.criteria.weights["x"] == pytest.approx(w_x, rel=1e-12)
+    assert h.total_cr == pytest.approx((ci_crit + w_x * ci_x) / (ri3 + w_x * ri3), rel=1e-12)
+    assert h.total_cr == pytest.approx(0.137256, abs=1e-6) and h.total_cr > 0.10
+    # The indicator level alone (textbook 层次总排序 CR) leaves the criteria matrix out.
+    assert h.indicator_cr == pytest.approx((w_x * ci_x) / (w_x * ri3), rel=1e-12)
+    assert h.indicator_cr == pytest.approx(0.015771, abs=1e-6)
+    assert not h.consistent
+    assert hierarchy_failures(h) == ("criteria",)
+    assert hierarchy_failures_text(h, "en") == "Criteria"
+
+
+def _criteria_only(base: Expert, name: str) -> Expert:
+    """An expert who judged the criteria like ``base`` and left every indicator matrix open."""
+    return Expert(name, 1.0, {**blank_judgments(SPECS), CRITERIA_MATRIX: dict(base.judgments[CRITERIA_MATRIX])})
+
+
+def test_panel_source_names_the_experts_of_each_level() -> None:
+    base = default_judgment_set(SPECS, "zh").experts[0]
+    js = JudgmentSet((Expert("张三", 1.0, base.judgments), _criteria_only(base, "李四"), _criteria_only(base, "王五")))
+    ev = evaluate(js, SPECS)
+    assert ev.hierarchy is not None
+    assert panel_source_lines(ev, "zh") == ["准则层：3 位专家（张三、李四、王五）", "指标层：1 位专家（张三）"]
+    assert panel_source_lines(ev, "en") == ["Criteria: 3 experts (张三, 李四, 王五)", "Indicators: 1 expert (张三)"]
+    # Indicator matrices aggregated from different experts are listed by group.
+    mixed = set_judgment(js, 1, "guarantee", ("guarantee_score", "collateral_coverage"), Judgment("a", 2))
+    mixed = set_judgment(mixed, 1, "guarantee", ("collateral_coverage", "external_guarantee_ratio"), Judgment("a", 2))
+    lines = panel_source_lines(evaluate(mixed, SPECS), "en")
+    assert lines[1:] == ["Indicators of Financial, Operational, Credit behaviour, Compliance / legal: 1 expert (张三)",
+                         "Indicators of Guarantee: 2 experts (张三, 李四)"]
+    assert panel_source_lines(evaluate(JudgmentSet((js.experts[0],)), SPECS), "zh") == []
+    assert experts_phrase((), "en") == "none (not enough judgments)"
+    # The consistency column stays short; the caption below names the matrices.
+    table = experts_table(js, ev, "en")
+    assert table["Consistency"].tolist() == ["all pass", "5 incomplete", "5 incomplete"]
+    assert experts_status_notes(js, ev, "zh") == [
+        "李四：财务风险、经营风险、信用风险、担保风险、合规（法律）风险 判断不足",
+        "王五：财务风险、经营风险、信用风险、担保风险、合规（法律）风险 判断不足",
+    ]
+
+
+def _inconsistent_panel() -> JudgmentSet:
+    base = default_judgment_set(SPECS, "zh")
+    bad = set_judgment(base, 0, CRITERIA_MATRIX, ("market", "credit"), Judgment("a", 9))
+    bad = set_judgment(bad, 0, CRITERIA_MATRIX, ("operational", "credit"), Judgment("a", 7)).experts[0]
+    mild = set_judgment(base, 0, CRITERIA_MATRIX, ("financial", "credit"), Judgment("b", 3)).experts[0]
+    return JudgmentSet((Expert("张三", 1.0, base.experts[0].judgments), Expert("李四", 5.0, bad.judgments),
+                        Expert("王五", 1.0, mild.judgments)))
+
+
+def test_panel_advice_names_the_expert_whose_removal_lowers_the_panel_cr_most() -> None:
+    js = _inconsistent_panel()
+    ev = evaluate(js, SPECS)
+    panel = ev.panels[CRITERIA_MATRIX].panel
+    assert panel is not None and not panel.aggregate.consistent
+    advice = panel_advice(js, ev, CRITERIA_MATRIX)
+    assert advice is not None
+    mats = {e.name: pairwise_matrix(BY_KEY[CRITERIA_MATRIX], e.judgments[CRITERIA_MATRIX]) for e in js.experts}
+    weights = {e.name: e.weight for e in js.experts}
+    without = {n: ahp_panel({k: v for k, v in mats.items() if k != n}, {k: weights[k] for k in mats if k != n})
+               .aggregate.cr for n in mats}
+    assert min(without, key=without.__getitem__) == "李四"
+    assert (advice.expert, advice.name) == (1, "李四")
+    assert advice.cr_without == pytest.approx(without["李四"], rel=1e-12)
+    assert advice.panel_cr == pytest.approx(panel.aggregate.cr, rel=1e-12)
+    assert advice.own_cr == pytest.approx(ahp_weights(mats["李四"]).cr, rel=1e-12)
+    revision = ahp_revision(mats["李四"])
+    assert advice.revision is not None and (advice.revision.row, advice.revision.column) == (revision.row,
+                                                                                          revision.column)
+    zh = panel_advice_text(advice, CRITERIA_MATRIX, "zh")
+    assert zh.startswith(f"专家组汇总矩阵 CR = {panel.aggregate.cr:.4f}，未通过。影响最大的是「李四」的判断")
+    assert revision_text(revision, CRITERIA_MATRIX, "zh") in zh
+    en = panel_advice_text(advice, CRITERIA_MATRIX, "en")
+    assert f"李四's judgments contribute most: without them the panel CR falls to {without['李四']:.4f}" in en
+    assert revision_text(revision, CRITERIA_MATRIX, "en") in en
+    # Consistent panels get no advice; a consistent culprit is asked to compare, not to revise.
+    assert panel_advice(js, ev, "financial") is None
+    calm = PanelAdvice(0, "张三", 0.12, 0.05, 0.03, None)
+    assert panel_advice_text(calm, CRITERIA_MATRIX, "en").endswith(
+        "check with 张三 the pairs judged the opposite way.")
+    assert "「张三」本人的判断一致" in panel_advice_text(calm, CRITERIA_MATRIX, "zh")
+
+
+def test_panel_advice_with_one_expert_aggregated_names_that_expert() -> None:
+    js = _inconsistent_panel()
+    js = JudgmentSet((js.experts[1], Expert("空白", 1.0, blank_judgments(SPECS))))
+    ev = evaluate(js, SPECS)
+    advice = panel_advice(js, ev, CRITERIA_MATRIX)
+    assert advice is not None and advice.name == "李四" and advice.cr_without is None
+    assert panel_advice_text(advice, CRITERIA_MATRIX, "en").startswith(
+        f"The panel aggregate fails (CR = {advice.panel_cr:.4f}); only 李四's judgments are aggregated")
+
+
+def test_panel_chart_title_is_short_with_a_subtitle_line() -> None:
+    ev = evaluate(_three_experts(), SPECS)
+    chart = panel_weight_chart(ev.panels[CRITERIA_MATRIX], "en", title="Criteria: panel weights",
+                               subtitle="bars: panel (AIJ); markers: each expert").to_dict()
+    assert chart["layout"]["title"]["text"] == "Criteria: panel weights<br><sup>bars: panel (AIJ); markers: each expert</sup>"
