@@ -48,6 +48,8 @@ page = st.navigation(
             st.Page("app_pages/ranking.py", title=t("nav.ranking", lang), icon=":material/leaderboard:",
                     url_path="ranking", default=True),
             st.Page("app_pages/whatif.py", title=t("nav.whatif", lang), icon=":material/tune:", url_path="whatif"),
+            st.Page("app_pages/validation.py", title=t("val.nav", lang), icon=":material/fact_check:",
+                    url_path="validation"),
         ],
         t("nav.section.portfolio", lang): [
             st.Page("app_pages/portfolio.py", title=t("overview.nav", lang), icon=":material/monitoring:",
