@@ -150,8 +150,15 @@ else:
     with st.spinner():
         reports = [_check(store, u, as_of, branch) for u in current]
     st.subheader(t("data.files", lang))
+    # The file name gets the room; the short columns are sized so "Status" and "As of"
+    # are not cut off at 1,500 px.
     st.dataframe(files_table([(r, u.records, u.kind) for r, u in zip(reports, current, strict=True)], lang),
-                 hide_index=True, width="stretch")
+                 hide_index=True, width="stretch",
+                 column_config={
+                     t("col.file", lang): st.column_config.TextColumn(width=220),
+                     t("col.as_of", lang): st.column_config.TextColumn(width=90),
+                     t("col.status", lang): st.column_config.TextColumn(width=90),
+                 })
     ready = [u for u in current if u.report is not None and file_status(u.report, u.records) == "ready"]
     if st.button(t("data.import", lang, n=len(ready)), type="primary", disabled=not ready, key="data_import"):
         imported = 0
