@@ -135,7 +135,7 @@ else:
         st.warning(t("val.short_window", lang, until=outcome.observed_until.strftime("%Y-%m-%d"),
                      end=outcome.window_end.strftime("%Y-%m-%d")))
     report, ind_table = _report(book_key, as_of, branches)
-    k = st.columns(6)
+    k = st.columns([1, 1, 1, 1.6, 1, 1])  # the CI card holds "0.572 – 0.645"
     k[0].metric(t("val.kpi.borrowers", lang), f"{report.n:,}", border=True)
     k[1].metric(t("val.kpi.defaults", lang), f"{report.defaults:,}",
                 help=t("val.kpi.defaults_help", lang, rate=fmt(report.defaults / report.n, 2, percent=True)),

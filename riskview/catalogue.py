@@ -1794,7 +1794,7 @@ _ENTRIES: Final[tuple[tuple[str, str, str], ...]] = (
     ("val.short_window", "结果只观察到 {until}（窗口至 {end}），违约会被低估。",
      "The outcome is observed only until {until} (window to {end}): defaults are undercounted."),
     ("val.kpi.borrowers", "验证借款人", "Borrowers validated"),
-    ("val.kpi.defaults", "12 个月内违约", "Defaults within 12 months"),
+    ("val.kpi.defaults", "12 个月内违约", "Defaults, 12 m"),
     ("val.kpi.defaults_help", "违约率 {rate}。", "Default rate {rate}."),
     ("val.kpi.auc", "AUC", "AUC"),
     ("val.kpi.auc_help", "随机抽一户违约和一户未违约借款人，违约者关联度更低（更危险）的概率；0.5 相当于随机，1 为完美。",
