@@ -71,6 +71,7 @@ page = st.navigation(
         t("nav.section.setup", lang): [
             st.Page("app_pages/data.py", title=t("nav.data", lang), icon=":material/upload_file:", url_path="data"),
             st.Page("app_pages/system.py", title=t("system.nav", lang), icon=":material/schema:", url_path="system"),
+            st.Page("app_pages/audit.py", title=t("audit.nav", lang), icon=":material/history:", url_path="audit"),
         ],
     }
 )

@@ -30,6 +30,7 @@ from typing import Any, Final
 import duckdb
 import pandas as pd
 
+from riskcore.audit import AuditEntry, canonical_json, payload_sha256
 from riskcore.ingest.borrowers import BORROWER_FIELDS
 from riskcore.ingest.schema import LOAN_FIELDS
 from riskcore.migration import MigrationMatrix, migration_sql_source, run_migration
@@ -39,7 +40,7 @@ from riskcore.trends import AGGREGATE_COLUMNS, SnapshotAggregates, build_aggrega
 
 __all__ = [
     "LedgerStore", "MappingProfile", "StoredFile", "SnapshotRecord", "default_store_path", "layout_key", "STORE_ENV",
-    "BorrowerBatchRecord", "SystemVersion",
+    "BorrowerBatchRecord", "SystemVersion", "AuditEntry",
 ]
 
 STORE_ENV: Final[str] = "SME_RISK_STORE"
@@ -174,6 +175,13 @@ class LedgerStore:
                 "created_at TIMESTAMP, comment VARCHAR, rules_enabled INTEGER, body VARCHAR, "
                 "PRIMARY KEY (name, version))"
             )
+            # Audit trail (riskcore.audit): who, when (UTC, written by Python), what, and the
+            # sha256 of the exact inputs saved; written in the saving transaction.
+            con.execute("CREATE SEQUENCE IF NOT EXISTS audit_ids START 1")
+            con.execute(
+                "CREATE TABLE IF NOT EXISTS audit_log (id INTEGER PRIMARY KEY, \"at\" TIMESTAMP, who VARCHAR, "
+                "action VARCHAR, subject VARCHAR, input_sha256 VARCHAR, detail VARCHAR)"
+            )
 
     @contextmanager
     def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -209,12 +217,15 @@ class LedgerStore:
             raise KeyError(f"no stored file with sha256 {sha256}")
         return bytes(row[0])
 
-    def add_snapshot(self, sha256: str, branch_id: str, as_of: Any, loans: pd.DataFrame) -> SnapshotRecord:
+    def add_snapshot(
+        self, sha256: str, branch_id: str, as_of: Any, loans: pd.DataFrame, *, who: str = ""
+    ) -> SnapshotRecord:
         """Store ``loans`` (canonical columns) as the active snapshot of ``branch_id`` at ``as_of``.
 
         The same file again for the same branch and date is recognised and changes nothing;
         a different file supersedes the active snapshot (kept, marked superseded). One
-        transaction: on any failure nothing changes.
+        transaction: on any failure nothing changes. A new snapshot is recorded in the audit
+        log (``import_snapshot``, ``who``, input hash = the file's sha256) in that transaction.
 
         Raises
         ------
@@ -261,6 +272,8 @@ class LedgerStore:
                         f"WHERE id IN ({', '.join('?' * len(old))})",
                         [new_id, *old],
                     )
+                self._audit(con, "import_snapshot", who=who, subject=f"{branch_id} {when.date().isoformat()}",
+                            digest=sha256, detail={"snapshot_id": new_id, "rows": len(loans), "superseded": old})
                 con.execute("COMMIT")
             except Exception:
                 con.execute("ROLLBACK")
@@ -355,7 +368,8 @@ class LedgerStore:
             return run_migration(con, migration_sql_source(relation), start, end, branches=branches)
 
     def save_profile(
-        self, headers: Sequence[str], mapping: Mapping[str, str], *, name: str = "", kind: str = "loans"
+        self, headers: Sequence[str], mapping: Mapping[str, str], *, name: str = "", kind: str = "loans",
+        who: str = "",
     ) -> MappingProfile:
         """Save a corrected mapping (original header -> canonical field, "" to ignore a header)
         for files whose headers are exactly ``headers`` in this order; replaces an earlier
@@ -370,6 +384,10 @@ class LedgerStore:
                     [profile.layout, kind, name, json.dumps(list(headers), ensure_ascii=False),
                      json.dumps(profile.mapping, ensure_ascii=False)],
                 )
+                self._audit(con, "save_profile", who=who, subject=f"{kind} {name or profile.layout[:12]}",
+                            payload=canonical_json({"kind": kind, "name": name, "headers": list(headers),
+                                                    "mapping": profile.mapping}),
+                            detail={"layout": profile.layout, "headers": len(headers)})
                 con.execute("COMMIT")
             except Exception:
                 con.execute("ROLLBACK")
@@ -536,6 +554,8 @@ class LedgerStore:
                     "body) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [system.name, version, author, now.to_pydatetime(), comment, len(system.enabled), body],
                 )
+                self._audit(con, "save_system", who=author, subject=f"{system.name} v{version}", payload=body,
+                            detail={"version": version, "comment": comment}, at=now)
                 con.execute("COMMIT")
             except Exception:
                 con.execute("ROLLBACK")
@@ -613,6 +633,8 @@ class LedgerStore:
                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [rules.name, version, author, now.to_pydatetime(), comment, len(rules.enabled), body],
                 )
+                self._audit(con, "save_rules", who=author, subject=f"{rules.name} v{version}", payload=body,
+                            detail={"version": version, "comment": comment}, at=now)
                 con.execute("COMMIT")
             except Exception:
                 con.execute("ROLLBACK")
@@ -653,6 +675,58 @@ class LedgerStore:
                               [name, wanted]).fetchone()
         assert row is not None
         return rules_from_json(str(row[0]))
+
+    # ------------------------------------------------------------------ audit trail
+
+    @staticmethod
+    def _audit(
+        con: duckdb.DuckDBPyConnection, action: str, *, who: str, subject: str,
+        payload: bytes | str | None = None, digest: str | None = None,
+        detail: Mapping[str, Any] | None = None, at: pd.Timestamp | None = None,
+    ) -> AuditEntry:
+        """Insert one audit row inside the caller's transaction. ``digest`` is an input hash
+        already known (a stored file's sha256); otherwise ``payload`` is hashed."""
+        sha = digest if digest is not None else payload_sha256(payload if payload is not None else b"")
+        when = at if at is not None else pd.Timestamp(datetime.now(timezone.utc).replace(tzinfo=None))
+        info = dict(detail or {})
+        entry_id = int(con.execute("SELECT nextval('audit_ids')").fetchall()[0][0])
+        con.execute(
+            "INSERT INTO audit_log (id, \"at\", who, action, subject, input_sha256, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [entry_id, when.to_pydatetime(), who or "", action, subject, sha, canonical_json(info)],
+        )
+        return AuditEntry(entry_id, _utc(when), who or "", action, subject, sha, info)
+
+    def record_audit(
+        self, action: str, *, who: str, subject: str, payload: bytes | str, detail: dict[str, Any] | None = None
+    ) -> AuditEntry:
+        """Record ``action`` on ``subject`` by ``who`` with the sha256 of ``payload`` (the exact
+        bytes or text saved or handed out, e.g. an export) and ``detail`` (JSON-able)."""
+        if not isinstance(action, str) or not action.strip():
+            raise ValueError("action must be a non-blank string")
+        digest = payload_sha256(payload)  # type-checks before any write
+        with self._connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                entry = self._audit(con, action, who=who, subject=subject, digest=digest, detail=detail)
+                con.execute("COMMIT")
+            except Exception:
+                con.execute("ROLLBACK")
+                raise
+        return entry
+
+    def audit_log(self, limit: int | None = None) -> pd.DataFrame:
+        """The audit log, newest first: ``id``, ``at`` (tz-aware UTC), ``who``, ``action``,
+        ``subject``, ``input_sha256``, ``detail`` (JSON text)."""
+        sql = ('SELECT id, "at", who, action, subject, input_sha256, detail FROM audit_log '
+               'ORDER BY "at" DESC, id DESC')
+        params: list[Any] = []
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(max(int(limit), 0))
+        with self._connect() as con:
+            frame = con.execute(sql, params).df()
+        frame["at"] = pd.to_datetime(frame["at"]).dt.tz_localize("UTC")
+        return frame
 
 
 def _utc(value: Any) -> pd.Timestamp:

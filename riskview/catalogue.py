@@ -1885,6 +1885,31 @@ _ENTRIES: Final[tuple[tuple[str, str, str], ...]] = (
     ("val.tor.col.spearman_up", "Spearman（上调）", "Spearman (up)"),
     ("val.tor.col.turnover", "前 N 进出（下调 / 上调）", "Top-N turnover (down / up)"),
     ("val.tor.col.max_move", "最大名次变动", "Largest rank move"),
+    # --- audit trail page ---------------------------------------------------------------------
+    ("audit.nav", "审计记录", "Audit trail"),
+    ("audit.title", "审计记录：谁在何时保存了什么", "Audit trail: who saved what, and when"),
+    ("audit.intro",
+     "每次保存指标体系、预警规则、映射方案和导入台账快照都会记录操作人、时间和输入内容的 SHA-256 哈希，"
+     "以便日后复现某次审贷会的决策：用同一哈希的输入重算，结果相同。",
+     "Every saved indicator system, warning rule set, mapping profile and imported ledger snapshot is recorded "
+     "with who, when and the SHA-256 hash of its inputs, so a committee decision can be reproduced later: "
+     "inputs with the same hash give the same result."),
+    ("audit.empty", "还没有审计记录。", "No audit entries yet."),
+    ("audit.filter", "操作类型", "Action"),
+    ("audit.count", "共 {shown} / {total} 条记录", "{shown} of {total} entries"),
+    ("audit.download", "下载 CSV", "Download CSV"),
+    ("audit.col.at", "时间（北京时间）", "Time (Beijing)"),
+    ("audit.col.who", "操作人", "Who"),
+    ("audit.col.action", "操作", "Action"),
+    ("audit.col.subject", "对象", "Subject"),
+    ("audit.col.hash", "输入哈希（前 12 位）", "Input hash (first 12)"),
+    ("audit.col.detail", "详情", "Detail"),
+    ("audit.who_unknown", "（未署名）", "(unsigned)"),
+    ("audit.action.save_system", "保存指标体系", "Saved indicator system"),
+    ("audit.action.save_rules", "保存预警规则", "Saved warning rules"),
+    ("audit.action.import_snapshot", "导入台账快照", "Imported ledger snapshot"),
+    ("audit.action.save_profile", "保存映射方案", "Saved mapping profile"),
+    ("audit.action.export", "导出", "Export"),
 )
 
 CATALOGUE: Final[dict[str, dict[str, str]]] = {

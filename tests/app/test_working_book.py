@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
 PAGES = ("ranking", "entropy", "ahp", "whatif", "validation", "system", "data", "portfolio", "trends", "migration",
-         "concentration", "warning")
+         "concentration", "warning", "audit")
 
 
 def sparse_ledger() -> bytes:
