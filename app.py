@@ -73,6 +73,9 @@ page = st.navigation(
             st.Page("app_pages/system.py", title=t("system.nav", lang), icon=":material/schema:", url_path="system"),
             st.Page("app_pages/audit.py", title=t("audit.nav", lang), icon=":material/history:", url_path="audit"),
         ],
-    }
+    },
+    # Show every page: collapsed, the sidebar hides the data and indicator pages behind
+    # "View more", and those are where a new user starts.
+    expanded=True,
 )
 page.run()
