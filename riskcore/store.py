@@ -113,6 +113,21 @@ class SnapshotRecord:
     superseded: tuple[int, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class _VersionedKind:
+    """A kind of versioned configuration: its table, the column counting what is switched
+    on, its audit action and its name in messages."""
+
+    table: str
+    enabled_column: str
+    action: str
+    noun: str
+
+
+_SYSTEMS: Final = _VersionedKind("indicator_systems", "indicators_enabled", "save_system", "indicator system")
+_RULE_SETS: Final = _VersionedKind("warning_rules", "rules_enabled", "save_rules", "warning rule set")
+
+
 class LedgerStore:
     """An embedded DuckDB store. Each call opens and closes its own connection (DuckDB's
     module-level default connection is process-wide and would be shared across sessions)."""
@@ -532,46 +547,13 @@ class LedgerStore:
         ValueError
             ``author`` is blank: a version nobody owns cannot be audited.
         """
-        if not isinstance(author, str) or not author.strip():
-            raise ValueError("author: who saves the system must be given")
-        body = to_json(system)
-        now = pd.Timestamp(datetime.now(timezone.utc).replace(tzinfo=None))
-        with self._connect() as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                latest = con.execute(
-                    "SELECT version, author, created_at, comment, body FROM indicator_systems WHERE name = ? "
-                    "ORDER BY version DESC LIMIT 1",
-                    [system.name],
-                ).fetchone()
-                if latest is not None and latest[4] == body:
-                    con.execute("COMMIT")
-                    return SystemVersion(system.name, int(latest[0]), str(latest[1]),
-                                         _utc(latest[2]), str(latest[3]), unchanged=True)
-                version = 1 if latest is None else int(latest[0]) + 1
-                con.execute(
-                    "INSERT INTO indicator_systems (name, version, author, created_at, comment, indicators_enabled, "
-                    "body) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [system.name, version, author, now.to_pydatetime(), comment, len(system.enabled), body],
-                )
-                self._audit(con, "save_system", who=author, subject=f"{system.name} v{version}", payload=body,
-                            detail={"version": version, "comment": comment}, at=now)
-                con.execute("COMMIT")
-            except Exception:
-                con.execute("ROLLBACK")
-                raise
-        return SystemVersion(system.name, version, author, _utc(now), comment)
+        return self._save_version(_SYSTEMS, system.name, to_json(system), len(system.enabled),
+                                  author=author, comment=comment)
 
     def systems(self) -> pd.DataFrame:
         """Every saved version of every system, newest first: ``name``, ``version``,
         ``author``, ``created_at`` (UTC), ``comment``, ``indicators_enabled``."""
-        with self._connect() as con:
-            frame = con.execute(
-                "SELECT name, version, author, created_at, comment, indicators_enabled FROM indicator_systems "
-                "ORDER BY created_at DESC, name, version DESC"
-            ).df()
-        frame["created_at"] = pd.to_datetime(frame["created_at"]).dt.tz_localize("UTC")
-        return frame
+        return self._versions(_SYSTEMS)
 
     def load_system(self, name: str, version: int | None = None) -> IndicatorSystem:
         """Version ``version`` of system ``name`` (None → the latest).
@@ -581,19 +563,7 @@ class LedgerStore:
         KeyError
             No system of that name, or no such version (the message lists the versions).
         """
-        with self._connect() as con:
-            versions = [int(r[0]) for r in con.execute(
-                "SELECT version FROM indicator_systems WHERE name = ? ORDER BY version", [name]).fetchall()]
-            if not versions:
-                raise KeyError(f"no indicator system named {name!r} in the store")
-            wanted = versions[-1] if version is None else int(version)
-            if wanted not in versions:
-                raise KeyError(f"indicator system {name!r} has no version {wanted} "
-                               f"(versions: {', '.join(map(str, versions))})")
-            row = con.execute("SELECT body FROM indicator_systems WHERE name = ? AND version = ?",
-                              [name, wanted]).fetchone()
-        assert row is not None
-        return from_json(str(row[0]))
+        return from_json(self._load_body(_SYSTEMS, name, version))
 
     # ------------------------------------------------------------------ early-warning rule sets
 
@@ -611,46 +581,13 @@ class LedgerStore:
         """
         from riskcore.warning import to_json as rules_to_json
 
-        if not isinstance(author, str) or not author.strip():
-            raise ValueError("author: who saves the rules must be given")
-        body = rules_to_json(rules)
-        now = pd.Timestamp(datetime.now(timezone.utc).replace(tzinfo=None))
-        with self._connect() as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                latest = con.execute(
-                    "SELECT version, author, created_at, comment, body FROM warning_rules WHERE name = ? "
-                    "ORDER BY version DESC LIMIT 1",
-                    [rules.name],
-                ).fetchone()
-                if latest is not None and latest[4] == body:
-                    con.execute("COMMIT")
-                    return SystemVersion(rules.name, int(latest[0]), str(latest[1]),
-                                         _utc(latest[2]), str(latest[3]), unchanged=True)
-                version = 1 if latest is None else int(latest[0]) + 1
-                con.execute(
-                    "INSERT INTO warning_rules (name, version, author, created_at, comment, rules_enabled, body) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [rules.name, version, author, now.to_pydatetime(), comment, len(rules.enabled), body],
-                )
-                self._audit(con, "save_rules", who=author, subject=f"{rules.name} v{version}", payload=body,
-                            detail={"version": version, "comment": comment}, at=now)
-                con.execute("COMMIT")
-            except Exception:
-                con.execute("ROLLBACK")
-                raise
-        return SystemVersion(rules.name, version, author, _utc(now), comment)
+        return self._save_version(_RULE_SETS, rules.name, rules_to_json(rules), len(rules.enabled),
+                                  author=author, comment=comment)
 
     def rule_sets(self) -> pd.DataFrame:
         """Every saved version of every rule set, newest first: ``name``, ``version``,
         ``author``, ``created_at`` (UTC), ``comment``, ``rules_enabled``."""
-        with self._connect() as con:
-            frame = con.execute(
-                "SELECT name, version, author, created_at, comment, rules_enabled FROM warning_rules "
-                "ORDER BY created_at DESC, name, version DESC"
-            ).df()
-        frame["created_at"] = pd.to_datetime(frame["created_at"]).dt.tz_localize("UTC")
-        return frame
+        return self._versions(_RULE_SETS)
 
     def load_rules(self, name: str, version: int | None = None) -> RuleSet:
         """Version ``version`` of rule set ``name`` (None → the latest).
@@ -662,19 +599,67 @@ class LedgerStore:
         """
         from riskcore.warning import from_json as rules_from_json
 
+        return rules_from_json(self._load_body(_RULE_SETS, name, version))
+
+    # ------------------------------------------------------------------ versioned configurations
+
+    def _save_version(self, kind: _VersionedKind, name: str, body: str, enabled: int, *, author: str,
+                      comment: str) -> SystemVersion:
+        """The next version of configuration ``name`` of ``kind``, unless ``body`` equals the
+        latest version's (then that one, ``unchanged=True``); with its audit row, in one
+        transaction."""
+        if not isinstance(author, str) or not author.strip():
+            raise ValueError(f"author: who saves the {kind.noun} must be given")
+        now = pd.Timestamp(datetime.now(timezone.utc).replace(tzinfo=None))
+        with self._connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                latest = con.execute(
+                    f"SELECT version, author, created_at, comment, body FROM {kind.table} WHERE name = ? "
+                    "ORDER BY version DESC LIMIT 1",
+                    [name],
+                ).fetchone()
+                if latest is not None and latest[4] == body:
+                    con.execute("COMMIT")
+                    return SystemVersion(name, int(latest[0]), str(latest[1]), _utc(latest[2]), str(latest[3]),
+                                         unchanged=True)
+                version = 1 if latest is None else int(latest[0]) + 1
+                con.execute(
+                    f"INSERT INTO {kind.table} (name, version, author, created_at, comment, {kind.enabled_column}, "
+                    "body) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [name, version, author, now.to_pydatetime(), comment, enabled, body],
+                )
+                self._audit(con, kind.action, who=author, subject=f"{name} v{version}", payload=body,
+                            detail={"version": version, "comment": comment}, at=now)
+                con.execute("COMMIT")
+            except Exception:
+                con.execute("ROLLBACK")
+                raise
+        return SystemVersion(name, version, author, _utc(now), comment)
+
+    def _versions(self, kind: _VersionedKind) -> pd.DataFrame:
+        with self._connect() as con:
+            frame = con.execute(
+                f"SELECT name, version, author, created_at, comment, {kind.enabled_column} FROM {kind.table} "
+                "ORDER BY created_at DESC, name, version DESC"
+            ).df()
+        frame["created_at"] = pd.to_datetime(frame["created_at"]).dt.tz_localize("UTC")
+        return frame
+
+    def _load_body(self, kind: _VersionedKind, name: str, version: int | None) -> str:
         with self._connect() as con:
             versions = [int(r[0]) for r in con.execute(
-                "SELECT version FROM warning_rules WHERE name = ? ORDER BY version", [name]).fetchall()]
+                f"SELECT version FROM {kind.table} WHERE name = ? ORDER BY version", [name]).fetchall()]
             if not versions:
-                raise KeyError(f"no warning rule set named {name!r} in the store")
+                raise KeyError(f"no {kind.noun} named {name!r} in the store")
             wanted = versions[-1] if version is None else int(version)
             if wanted not in versions:
-                raise KeyError(f"warning rule set {name!r} has no version {wanted} "
+                raise KeyError(f"{kind.noun} {name!r} has no version {wanted} "
                                f"(versions: {', '.join(map(str, versions))})")
-            row = con.execute("SELECT body FROM warning_rules WHERE name = ? AND version = ?",
+            row = con.execute(f"SELECT body FROM {kind.table} WHERE name = ? AND version = ?",
                               [name, wanted]).fetchone()
         assert row is not None
-        return rules_from_json(str(row[0]))
+        return str(row[0])
 
     # ------------------------------------------------------------------ audit trail
 
