@@ -102,11 +102,6 @@ def _summary(book_key: str, as_of: str, branches: tuple[str, ...]) -> BookSummar
     return book_summary(book_data(book_key).loans, as_of, branches=branches)
 
 
-# The industry NPL ratio is itself computed from the loan classes: against the book's NPL
-# ratio it scores ~1 by construction, which says nothing about a risk factor.
-NPL_TAUTOLOGICAL = ("industry_npl_ratio",)
-
-
 def _npl_levels(book: SampleBook | LoanBook, matrices: Iterator[IndicatorMatrix],
                 branches: tuple[str, ...]) -> tuple[BookRiskLevels, pd.Series]:
     """Book-level risk levels of every indicator at every snapshot, and the NPL ratio series."""
@@ -351,8 +346,7 @@ if st.toggle(t("rank.npl.toggle", lang), key="rank_npl_series", help=t("rank.npl
     try:
         (levels, npl), seconds = over_snapshots(
             book_key, branches, "npl_levels", lambda book, matrices: _npl_levels(book, matrices, branches), _progress)
-        usable = levels.levels.drop(columns=[k for k in NPL_TAUTOLOGICAL if k in levels.levels.columns])
-        npl_factors = npl_series_factors(usable, npl, rho=rho)
+        npl_factors = npl_series_factors(levels.levels, npl, rho=rho)
     except ValueError:
         npl_factors = None
     progress_slot.empty()

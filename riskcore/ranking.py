@@ -454,12 +454,16 @@ class NplSeriesFactors:
         The reference series (snapshot → NPL ratio).
     levels
         The compared series (snapshot × used indicator), e.g. ``BookRiskLevels.levels``.
+    derived
+        Indicators left out because they are computed from the loan classes themselves
+        (:data:`NPL_DERIVED_INDICATORS`): they follow the NPL ratio by construction.
     """
 
     result: GreyFactorResult
     excluded: tuple[str, ...]
     npl_ratio: pd.Series
     levels: pd.DataFrame
+    derived: tuple[str, ...] = ()
 
     @property
     def scaled_npl(self) -> pd.Series:
@@ -470,6 +474,11 @@ class NplSeriesFactors:
     def scaled_levels(self) -> pd.DataFrame:
         """Each indicator's level divided by its mean, as the degrees compare them."""
         return self.levels / self.levels.mean()
+
+
+NPL_DERIVED_INDICATORS: Final[tuple[str, ...]] = ("industry_npl_ratio",)
+"""Indicators that are themselves NPL ratios: against the book's NPL ratio they score ~1
+by construction, which says nothing about a risk factor."""
 
 
 def npl_series_factors(levels: pd.DataFrame, npl_ratio: pd.Series, *, rho: float = 0.5) -> NplSeriesFactors:
@@ -486,7 +495,8 @@ def npl_series_factors(levels: pd.DataFrame, npl_ratio: pd.Series, *, rho: float
     rho
         Distinguishing coefficient in (0, 1].
 
-    Both series are mean-scaled (均值化) and compared with Deng's coefficients
+    Indicators that are themselves NPL ratios (:data:`NPL_DERIVED_INDICATORS`) are left
+    out and listed in ``derived``. Both series are mean-scaled (均值化) and compared with Deng's coefficients
     (:func:`riskcore.grey_factor_degrees`); Δmin and Δmax are taken over all snapshots
     and all used indicators.
 
@@ -505,7 +515,9 @@ def npl_series_factors(levels: pd.DataFrame, npl_ratio: pd.Series, *, rho: float
         raise ValueError(f"the NPL series needs at least 2 snapshots; got {len(ref)}")
     if float(ref.sum()) == 0.0:
         raise ValueError("the NPL ratio is 0 at every snapshot: the factors cannot be ranked against it")
+    derived = tuple(str(c) for c in levels.columns if c in NPL_DERIVED_INDICATORS)
+    levels = levels.drop(columns=list(derived))
     usable = levels.columns[(levels.mean() > 0).to_numpy()]
     excluded = tuple(str(c) for c in levels.columns if c not in set(usable))
     result = grey_factor_degrees(ref, levels[usable], rho=rho, preprocess="mean")
-    return NplSeriesFactors(result=result, excluded=excluded, npl_ratio=ref, levels=levels[usable])
+    return NplSeriesFactors(result=result, excluded=excluded, npl_ratio=ref, levels=levels[usable], derived=derived)

@@ -292,6 +292,11 @@ def test_npl_series_factors_hand_checked():
     same = npl_series_factors(levels.assign(A=[0.1, 0.2, 0.3]), npl)
     assert same.result.degrees.index[0] == "A" and same.result.degrees["A"] == pytest.approx(1.0)
 
+    # An indicator that is itself an NPL ratio is left out, the others' degrees unchanged.
+    with_npl = npl_series_factors(levels.assign(industry_npl_ratio=[0.01, 0.02, 0.03]), npl, rho=0.5)
+    assert with_npl.derived == ("industry_npl_ratio",)
+    assert with_npl.result.degrees.to_dict() == pytest.approx(f.result.degrees.to_dict())
+
 
 def test_npl_series_factors_errors():
     from riskcore.ranking import npl_series_factors
