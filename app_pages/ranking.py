@@ -26,7 +26,9 @@ from app_pages.common import (
     book_source_caption,
     current_book_key,
     is_sample,
+    keep_widget,
     over_snapshots,
+    restore_widget,
     widget_key,
 )
 from riskcore.book import LoanBook
@@ -161,22 +163,22 @@ if ahp is None:
     ranking = _ranking(book_key, as_of, branches, rho)
 else:
     # The choice outlives a visit to another page (Streamlit drops the state of widgets
-    # that were not drawn): keep a copy under a key no widget owns.
+    # that were not drawn).
     state = st.session_state
-    for widget, kept, default in (("rank_weighting", "_rank_weighting", "entropy"), ("rank_alpha", "_rank_alpha", 0.5)):
-        if widget not in state:
-            state[widget] = state.get(kept, default)
+    for widget, default in (("rank_weighting", "entropy"), ("rank_alpha", 0.5)):
+        restore_widget(widget)
+        state.setdefault(widget, default)
     c_source, c_alpha = controls.columns([2, 3], vertical_alignment="bottom")
     source = c_source.segmented_control(
         t("rank.weighting", lang), ("entropy", "ahp", "combined"), required=True,
         format_func=lambda k: t(f"rank.weighting.{k}", lang), key="rank_weighting",
     )
-    state["_rank_weighting"] = source
+    keep_widget("rank_weighting")
     alpha = float(state["rank_alpha"])
     if source == "combined":
         alpha = float(c_alpha.slider(t("whatif.alpha", lang), 0.0, 1.0, step=0.05, key="rank_alpha",
                                      help=t("whatif.alpha_help", lang)))
-        state["_rank_alpha"] = alpha
+        keep_widget("rank_alpha")
     base = _ranking(book_key, as_of, branches, rho)
     if source == "entropy":
         ranking = base
